@@ -1,0 +1,179 @@
+"""Runs registered checks and turns their hits into Findings. Pure: no I/O, no printing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
+
+from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
+from auditor.model.inventory import Inventory, PolicyRef
+from auditor.model.policy import Policy, PolicyKind
+from auditor.registry import Check, CheckOptions, Hit, PolicyContext, Scope, Subject, load_checks
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which checks run and with which severity."""
+
+    only: frozenset[str] | None = None
+    skip: frozenset[str] = frozenset()
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+
+    def checks(self, scope: Scope) -> list[Check]:
+        registry = load_checks()
+        return [
+            c for cid, c in registry.items()
+            if c.meta.scope is scope and (self.only is None or cid in self.only) and cid not in self.skip
+        ]
+
+
+def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -> Finding:
+    meta = check.meta
+    s = hit.subject or subject
+    severity = hit.severity if hit.severity is not None else meta.severity
+    if meta.id in selection.severity_overrides:
+        severity = selection.severity_overrides[meta.id]
+    statement = hit.statement
+    statement_ref = ""
+    if statement is not None:
+        statement_ref = statement.sid or f"#{statement.index}"
+    fp = fingerprint(
+        meta.id,
+        account_id=s.account_id,
+        resource_arn=s.resource_arn,
+        principal_arn=s.principal_arn,
+        policy_ref=s.policy_ref or s.policy_arn or s.policy_name or s.file,
+        statement=statement_ref,
+        evidence=hit.key or sorted(hit.actions),
+    )
+    line, column = hit.line, hit.column
+    if line is None and statement is not None and statement.position is not None:
+        line, column = statement.position.line, statement.position.column
+    return Finding(
+        fingerprint=fp,
+        check_id=meta.id,
+        check_name=meta.name,
+        severity=severity,
+        title=meta.title,
+        message=hit.message,
+        account_id=s.account_id,
+        region=s.region,
+        resource_type=s.resource_type,
+        resource_arn=s.resource_arn,
+        principal_type=s.principal_type,
+        principal_name=s.principal_name,
+        principal_arn=s.principal_arn,
+        policy_name=s.policy_name,
+        policy_arn=s.policy_arn,
+        policy_type=s.policy_type,
+        statement_index=statement.index if statement is not None else None,
+        statement_sid=(statement.sid or "") if statement is not None else "",
+        actions=hit.actions,
+        resources=hit.resources,
+        condition_keys=hit.condition_keys,
+        remediation=meta.remediation,
+        doc_url=meta.doc_url,
+        file=s.file,
+        line=line,
+        column=column,
+        evidence=hit.evidence,
+    )
+
+
+def run_policy_checks(ctx: PolicyContext, selection: Selection) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in selection.checks(Scope.POLICY):
+        for hit in check.func(ctx):
+            findings.append(to_finding(check, hit, ctx.subject, selection))
+    return findings
+
+
+_KIND_BY_TYPE = {
+    PolicyType.RESOURCE: PolicyKind.RESOURCE,
+    PolicyType.TRUST: PolicyKind.TRUST,
+}
+
+
+def policy_contexts(inventory: Inventory, options: CheckOptions) -> Iterator[PolicyContext]:
+    """Every policy document of the account once: a managed policy is checked once however many
+    principals attach it; inline, trust and SES identity policies once per owner."""
+    acct, part = inventory.account_id, inventory.partition
+
+    def ctx(ref: PolicyRef, subject: Subject, region: str = "") -> PolicyContext:
+        kind = _KIND_BY_TYPE.get(ref.policy_type, PolicyKind.IDENTITY)
+        return PolicyContext(ref.policy, kind, acct, part, options, subject, region, ref.owner_arn)
+
+    for managed in inventory.managed_policies:
+        if managed.aws_managed and managed.attachment_count == 0:
+            continue  # AWS's own unattached policies are not the account's risk
+        ref = managed.ref
+        yield ctx(ref, Subject(account_id=acct, resource_type="AWS::IAM::ManagedPolicy", resource_arn=managed.arn,
+                               policy_name=managed.name, policy_arn=managed.arn, policy_type=ref.policy_type,
+                               policy_ref=ref.ref))
+    for principal in inventory.principals:
+        base = _principal_subject(acct, principal.type.value, principal.name, principal.arn)
+        for ref in principal.inline_policies:
+            yield ctx(ref, _with_policy(base, ref))
+        if principal.trust_policy is not None:
+            yield ctx(principal.trust_policy, _with_policy(base, principal.trust_policy))
+    for group in inventory.groups:
+        base = _principal_subject(acct, "group", group.name, group.arn)
+        for ref in group.inline_policies:
+            yield ctx(ref, _with_policy(base, ref))
+    for identity in inventory.ses_identities:
+        for ref in identity.policies:
+            subject = Subject(account_id=identity.account_id, region=identity.region,
+                              resource_type="AWS::SES::EmailIdentity", resource_arn=identity.arn,
+                              policy_name=ref.name, policy_type=PolicyType.RESOURCE, policy_ref=ref.ref)
+            yield ctx(ref, subject, identity.region)
+
+
+def _principal_subject(acct: str, ptype: str, name: str, arn: str) -> Subject:
+    resource_type = {"user": "AWS::IAM::User", "role": "AWS::IAM::Role", "group": "AWS::IAM::Group"}[ptype]
+    return Subject(account_id=acct, resource_type=resource_type, resource_arn=arn, principal_type=ptype,
+                   principal_name=name, principal_arn=arn)
+
+
+def _with_policy(base: Subject, ref: PolicyRef) -> Subject:
+    from dataclasses import replace
+
+    return replace(base, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref)
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What an inventory-scope check sees."""
+
+    inventory: Inventory
+    options: CheckOptions
+
+
+def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection) -> list[Finding]:
+    findings: list[Finding] = []
+    for pctx in policy_contexts(inventory, options):
+        findings.extend(run_policy_checks(pctx, selection))
+    scan_ctx = ScanContext(inventory, options)
+    account_subject = Subject(account_id=inventory.account_id)
+    for check in selection.checks(Scope.INVENTORY):
+        for hit in check.func(scan_ctx):
+            findings.append(to_finding(check, hit, account_subject, selection))
+    return dedupe_sorted(findings)
+
+
+def dedupe_sorted(findings: Iterable[Finding]) -> list[Finding]:
+    unique: dict[str, Finding] = {}
+    for f in findings:
+        unique.setdefault(f.fingerprint, f)
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def lint_policy(policy: Policy, kind: PolicyKind, *, file: str, account_id: str, partition: str,
+                options: CheckOptions, selection: Selection) -> list[Finding]:
+    subject = Subject(account_id=account_id, policy_name=file, policy_type=_lint_policy_type(kind), file=file,
+                      policy_ref=file)
+    ctx = PolicyContext(policy, kind, account_id, partition, options, subject)
+    return dedupe_sorted(run_policy_checks(ctx, selection))
+
+
+def _lint_policy_type(kind: PolicyKind) -> PolicyType:
+    return {PolicyKind.IDENTITY: PolicyType.MANAGED, PolicyKind.RESOURCE: PolicyType.RESOURCE,
+            PolicyKind.TRUST: PolicyType.TRUST}[kind]

@@ -1,0 +1,335 @@
+"""Normalise a policy document into the typed model, recording every problem as a ParseIssue.
+
+Wrong types never raise: the offending element becomes an issue and, where AWS would refuse the
+whole statement, the statement is left out of `Policy.statements` (it still shows in the issues).
+"""
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from auditor.model.policy import (
+    ConditionClause,
+    DuplicateKey,
+    Effect,
+    ParseIssue,
+    Policy,
+    Position,
+    PrincipalEntry,
+    SetOperator,
+    Statement,
+)
+from auditor.parse.jsontext import DupDict, Locations, decode_text, loads_strict, locate
+
+KNOWN_VERSIONS = ("2012-10-17", "2008-10-17")
+TOP_LEVEL_KEYS = {"Version", "Id", "Statement"}
+STATEMENT_KEYS = {
+    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+    "Resource", "NotResource", "Condition",
+}
+PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
+
+MALFORMED = "POL011"
+INVALID_JSON = "POL001"
+INVALID_CONDITION = "POL008"
+
+
+def parse_policy(raw: Any, *, with_positions: bool = False) -> Policy:
+    """Parse policy text (str or bytes, possibly URL-encoded) or an already-decoded object.
+
+    An already-decoded dict (offline GAAD files, where the AWS CLI decoded the text) is accepted,
+    and marked `raw_text_available=False`: its duplicate keys were lost before we saw it.
+    """
+    if isinstance(raw, (str, bytes, bytearray)):
+        text, err = decode_text(raw)
+        if err is not None:
+            return _unreadable(err.message, err.position, None)
+        document, err = loads_strict(text)
+        if err is not None:
+            return _unreadable(err.message, err.position, text)
+        locations = locate(text) if with_positions or _has_dups(document) else None
+        return _normalise(document, text, locations, raw_text_available=True)
+    return _normalise(raw, None, None, raw_text_available=False)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_policy_cached(text: str) -> Policy:
+    """Parse each distinct policy text once per process: principals share managed policies."""
+    return parse_policy(text)
+
+
+def _unreadable(message: str, position: Position | None, text: str | None) -> Policy:
+    issue = ParseIssue(INVALID_JSON, message, None, position, fatal=True)
+    return Policy(None, None, (), (issue,), (), text, True)
+
+
+def _has_dups(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item, DupDict) and item.dups:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class _Builder:
+    """Collects issues while one document is normalised."""
+
+    def __init__(self, locations: Locations | None):
+        self.locations = locations
+        self.issues: list[ParseIssue] = []
+        self.duplicates: list[DuplicateKey] = []
+
+    def pos(self, path: tuple) -> Position | None:
+        return self.locations.of(path) if self.locations else None
+
+    def issue(self, code: str, message: str, index: int | None, path: tuple, fatal: bool = False) -> None:
+        self.issues.append(ParseIssue(code, message, index, self.pos(path), fatal))
+
+    def note_dups(self, obj: Any, path: tuple, index: int | None) -> None:
+        if not isinstance(obj, DupDict) or not obj.dups:
+            return
+        for key, values in obj.dups:
+            position = None
+            if self.locations is not None:
+                occurrences = self.locations.duplicates.get((path, key))
+                position = occurrences[-1] if occurrences else None
+            self.duplicates.append(
+                DuplicateKey(_path_text(path), key, values[-1], tuple(values[:-1]), index, position)
+            )
+
+
+def _path_text(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _normalise(document: Any, text: str | None, locations: Locations | None, raw_text_available: bool) -> Policy:
+    b = _Builder(locations)
+    if not isinstance(document, dict):
+        b.issue(MALFORMED, f"a policy must be a JSON object, not {_json_type(document)}", None, (), fatal=True)
+        return Policy(None, None, (), tuple(b.issues), (), text, raw_text_available)
+    b.note_dups(document, (), None)
+
+    version = document.get("Version")
+    if version is not None and not isinstance(version, str):
+        b.issue(MALFORMED, f"Version must be a string, not {_json_type(version)}", None, ("Version",))
+        version = None
+    elif isinstance(version, str) and version not in KNOWN_VERSIONS:
+        b.issue(MALFORMED, f"Version {version!r} is not one AWS accepts ({' or '.join(KNOWN_VERSIONS)})",
+                None, ("Version",))
+    policy_id = document.get("Id")
+    if policy_id is not None and not isinstance(policy_id, str):
+        b.issue(MALFORMED, f"Id must be a string, not {_json_type(policy_id)}", None, ("Id",))
+        policy_id = None
+    for key in document:
+        if key not in TOP_LEVEL_KEYS:
+            b.issue(MALFORMED, f"unknown top-level element {key!r}", None, (key,))
+
+    raw_statements = document.get("Statement")
+    statements: list[Statement] = []
+    if raw_statements is None:
+        b.issue(MALFORMED, "the policy has no Statement element", None, (), fatal=True)
+    else:
+        if isinstance(raw_statements, dict):
+            items = [(0, raw_statements, ("Statement",))]
+        elif isinstance(raw_statements, list):
+            items = [(i, s, ("Statement", i)) for i, s in enumerate(raw_statements)]
+        else:
+            b.issue(MALFORMED, f"Statement must be an object or a list, not {_json_type(raw_statements)}",
+                    None, ("Statement",), fatal=True)
+            items = []
+        for index, raw_statement, path in items:
+            statement = _statement(b, index, raw_statement, path)
+            if statement is not None:
+                statements.append(statement)
+    return Policy(
+        version, policy_id, tuple(statements), tuple(b.issues), tuple(b.duplicates), text, raw_text_available
+    )
+
+
+def _statement(b: _Builder, index: int, raw: Any, path: tuple) -> Statement | None:
+    if not isinstance(raw, dict):
+        b.issue(MALFORMED, f"statement {index} must be an object, not {_json_type(raw)}", index, path, fatal=True)
+        return None
+    b.note_dups(raw, path, index)
+    usable = True
+    for key in raw:
+        if key not in STATEMENT_KEYS:
+            b.issue(MALFORMED, f"statement {index}: unknown element {key!r}", index, path + (key,))
+
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        b.issue(MALFORMED, f"statement {index}: Sid must be a string, not {_json_type(sid)}", index, path + ("Sid",))
+        sid = None
+
+    effect_raw = raw.get("Effect")
+    effect = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}.get(effect_raw) if isinstance(effect_raw, str) else None
+    if effect is None:
+        what = "is missing" if effect_raw is None else f"is {json.dumps(effect_raw)[:60]}, not \"Allow\" or \"Deny\""
+        b.issue(MALFORMED, f"statement {index}: Effect {what}", index, path + ("Effect",), fatal=True)
+        usable = False
+
+    actions, not_action, ok = _either(b, index, raw, path, "Action", "NotAction", required=True)
+    usable &= ok
+    resources, not_resource, ok = _either(b, index, raw, path, "Resource", "NotResource", required=False)
+    usable &= ok
+    principals, not_principal, ok = _principals(b, index, raw, path)
+    usable &= ok
+    conditions, ok = _conditions(b, index, raw.get("Condition"), path + ("Condition",))
+    usable &= ok
+    if not usable:
+        return None
+    return Statement(
+        index, sid, effect, actions or (), not_action, resources, not_resource,
+        principals, not_principal, conditions, b.pos(path),
+    )
+
+
+def _string_list(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _either(b: _Builder, index: int, raw: dict, path: tuple, name: str, negated: str, *, required: bool):
+    has, has_not = name in raw, negated in raw
+    if has and has_not:
+        b.issue(MALFORMED, f"statement {index} has both {name} and {negated}", index, path, fatal=True)
+        return None, False, False
+    if not has and not has_not:
+        if required:
+            b.issue(MALFORMED, f"statement {index} has neither {name} nor {negated}", index, path, fatal=True)
+            return None, False, False
+        return None, False, True
+    key = name if has else negated
+    values = _string_list(raw[key])
+    if values is None:
+        b.issue(MALFORMED, f"statement {index}: {key} must be a string or a list of strings, "
+                f"not {_json_type(raw[key])}", index, path + (key,), fatal=True)
+        return None, False, False
+    if not values:
+        b.issue(MALFORMED, f"statement {index}: {key} is an empty list", index, path + (key,), fatal=True)
+        return None, False, False
+    return values, has_not, True
+
+
+def _principals(b: _Builder, index: int, raw: dict, path: tuple):
+    has, has_not = "Principal" in raw, "NotPrincipal" in raw
+    if has and has_not:
+        b.issue(MALFORMED, f"statement {index} has both Principal and NotPrincipal", index, path, fatal=True)
+        return None, False, False
+    if not has and not has_not:
+        return None, False, True
+    key = "Principal" if has else "NotPrincipal"
+    value = raw[key]
+    where = path + (key,)
+    if value == "*":
+        return (PrincipalEntry("*", "*"),), has_not, True
+    if not isinstance(value, dict):
+        b.issue(MALFORMED, f"statement {index}: {key} must be \"*\" or an object, not {_json_type(value)}",
+                index, where, fatal=True)
+        return None, False, False
+    b.note_dups(value, where, index)
+    entries: list[PrincipalEntry] = []
+    ok = True
+    for kind, values in value.items():
+        if kind not in PRINCIPAL_KINDS:
+            b.issue(MALFORMED, f"statement {index}: unknown principal type {kind!r}", index, where + (kind,))
+            ok = False
+            continue
+        strings = _string_list(values)
+        if strings is None:
+            b.issue(MALFORMED, f"statement {index}: {key}.{kind} must be a string or a list of strings",
+                    index, where + (kind,), fatal=True)
+            ok = False
+            continue
+        entries.extend(PrincipalEntry(kind, v) for v in strings)
+    return tuple(entries), has_not, ok
+
+
+def _scalar(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, bool):
+        return ("true" if value else "false"), "bool"
+    if isinstance(value, str):
+        return value, "string"
+    if isinstance(value, int):
+        return str(value), "number"
+    if isinstance(value, float):
+        return repr(value), "number"
+    if value is None:
+        return "null", "null"
+    return None
+
+
+def split_operator(operator: str) -> tuple[SetOperator, str, bool]:
+    """'ForAnyValue:StringLikeIfExists' -> (FOR_ANY_VALUE, 'StringLike', True)."""
+    set_op = SetOperator.NONE
+    rest = operator
+    if ":" in operator:
+        prefix, rest = operator.split(":", 1)
+        set_op = {"forallvalues": SetOperator.FOR_ALL_VALUES, "foranyvalue": SetOperator.FOR_ANY_VALUE}.get(
+            prefix.lower(), SetOperator.NONE
+        )
+        if set_op is SetOperator.NONE:
+            rest = operator  # unknown prefix: keep the whole text so the checker names it
+    if_exists = rest.endswith("IfExists") and rest != "IfExists"
+    base = rest[: -len("IfExists")] if if_exists else rest
+    return set_op, base, if_exists
+
+
+def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
+    if raw is None:
+        return (), True
+    if not isinstance(raw, dict):
+        b.issue(MALFORMED, f"statement {index}: Condition must be an object, not {_json_type(raw)}",
+                index, path, fatal=True)
+        return (), False
+    b.note_dups(raw, path, index)
+    clauses: list[ConditionClause] = []
+    ok = True
+    for operator, block in raw.items():
+        where = path + (operator,)
+        if not isinstance(block, dict):
+            b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} must map keys to values, "
+                    f"not be {_json_type(block)}", index, where, fatal=True)
+            ok = False
+            continue
+        b.note_dups(block, where, index)
+        set_op, base, if_exists = split_operator(operator)
+        for key, values in block.items():
+            items = values if isinstance(values, list) else [values]
+            scalars = [_scalar(v) for v in items]
+            if any(s is None for s in scalars):
+                b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} {key}: values must be "
+                        "strings, numbers or booleans", index, where + (key,), fatal=True)
+                ok = False
+                continue
+            clauses.append(ConditionClause(
+                operator, key, tuple(s[0] for s in scalars), base, if_exists, set_op,
+                tuple(s[1] for s in scalars),
+            ))
+    return tuple(clauses), ok
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "null"

@@ -1,0 +1,159 @@
+"""The check registry: a check is a small pure function with its metadata beside it.
+
+Checks live in the top-level `checks` package and register themselves with `@check(...)` when that
+package is imported (by `load_checks()`, never at `auditor` import time). The registry is the only
+global mutable state in auditor.
+"""
+from __future__ import annotations
+
+import enum
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+from auditor.model.finding import PolicyType, Severity
+from auditor.model.policy import Policy, PolicyKind, Statement
+
+
+class Scope(enum.Enum):
+    POLICY = "policy"  # runs on one policy document (lint and scan)
+    INVENTORY = "inventory"  # runs once on the whole account (scan only)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckMeta:
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    rationale: str
+    remediation: str
+    doc_url: str
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Where a finding points: the account, resource, principal and policy it is about."""
+
+    account_id: str = ""
+    region: str = ""
+    resource_type: str = ""
+    resource_arn: str = ""
+    principal_type: str = ""
+    principal_name: str = ""
+    principal_arn: str = ""
+    policy_name: str = ""
+    policy_arn: str = ""
+    policy_type: PolicyType = PolicyType.NONE
+    policy_ref: str = ""  # stable id of the policy for fingerprints (ARN, or owner#inline:name)
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check yields; the engine turns it into a Finding with the subject's context."""
+
+    message: str
+    statement: Statement | None = None
+    actions: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    condition_keys: tuple[str, ...] = ()
+    severity: Severity | None = None  # overrides the check's default for this hit
+    evidence: tuple[tuple[str, str], ...] = ()  # shown in reports
+    key: str = ""  # stable discriminator within one statement, part of the fingerprint
+    subject: Subject | None = None  # inventory checks name their subject; policy checks inherit it
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Per-check settings from the config, with the defaults users would expect."""
+
+    trusted_accounts: frozenset[str] = frozenset()
+    trusted_ip_ranges: tuple[str, ...] = ()
+    access_key_max_age_days: int = 90
+    access_key_unused_days: int = 90
+    admin_allowlist: tuple[str, ...] = ()  # principal ARN globs allowed full admin
+    intended_archetypes: tuple[tuple[str, str], ...] = ()  # (ARN glob, archetype name)
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """Everything a policy-scope check may look at."""
+
+    policy: Policy
+    kind: PolicyKind
+    account_id: str  # the account the policy lives in ("" if unknown)
+    partition: str
+    options: CheckOptions
+    subject: Subject
+    region: str = ""  # for resource policies on regional resources (SES identities)
+    owner_arn: str = ""  # the resource a resource policy is attached to
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    meta: CheckMeta
+    func: Callable[..., Iterable[Hit]]
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(
+    id: str,
+    name: str,
+    severity: Severity,
+    title: str,
+    *,
+    rationale: str,
+    remediation: str,
+    doc_url: str,
+    scope: Scope = Scope.POLICY,
+):
+    """Register a check. IDs are stable and never reused; names are stable too."""
+
+    def decorate(func: Callable[..., Iterable[Hit]]):
+        if id in REGISTRY and REGISTRY[id].func is not func:
+            raise RuntimeError(f"check id {id} registered twice")
+        REGISTRY[id] = Check(CheckMeta(id, name, severity, title, rationale, remediation, doc_url, scope), func)
+        return func
+
+    return decorate
+
+
+def load_checks() -> dict[str, Check]:
+    """Import every module of the `checks` package once; returns the registry sorted by id."""
+    import checks  # the rules live outside the engine, as the project layout requires
+
+    for module in pkgutil.iter_modules(checks.__path__):
+        importlib.import_module(f"checks.{module.name}")
+    return dict(sorted(REGISTRY.items()))
+
+
+def resolve(selectors: Iterable[str]) -> set[str]:
+    """Check ids from ids or names (case-insensitive); unknown selectors raise ValueError."""
+    registry = load_checks()
+    by_name = {c.meta.name.lower(): i for i, c in registry.items()}
+    out: set[str] = set()
+    for raw in selectors:
+        sel = raw.strip()
+        if not sel:
+            continue
+        if sel.upper() in registry:
+            out.add(sel.upper())
+        elif sel.lower() in by_name:
+            out.add(by_name[sel.lower()])
+        elif sel.endswith("*"):
+            prefix = sel[:-1].upper()
+            matched = {i for i in registry if i.startswith(prefix)}
+            if not matched:
+                raise ValueError(f"no check matches {raw!r}")
+            out |= matched
+        else:
+            raise ValueError(f"unknown check {raw!r} (see `auditor checks`)")
+    return out
