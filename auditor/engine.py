@@ -177,3 +177,17 @@ def lint_policy(policy: Policy, kind: PolicyKind, *, file: str, account_id: str,
 def _lint_policy_type(kind: PolicyKind) -> PolicyType:
     return {PolicyKind.IDENTITY: PolicyType.MANAGED, PolicyKind.RESOURCE: PolicyType.RESOURCE,
             PolicyKind.TRUST: PolicyType.TRUST}[kind]
+
+
+def build_selection(select: Iterable[str] = (), skip: Iterable[str] = (),
+                    severity: Iterable[tuple[str, Severity]] = ()) -> Selection:
+    """Selection from ids or names; raises ValueError naming an unknown check."""
+    from auditor.registry import resolve
+
+    select = list(select)
+    only = frozenset(resolve(select)) if select else None
+    overrides: dict[str, Severity] = {}
+    for selector, level in severity:
+        for cid in resolve([selector]):
+            overrides[cid] = level
+    return Selection(only, frozenset(resolve(skip)), overrides)
