@@ -1,0 +1,44 @@
+"""Baselines: compare this run with an earlier findings.json by fingerprint, as bandit does.
+
+Fingerprints carry no message, time or position, so re-ordering a policy or rewording a check does
+not make an old finding look new.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from auditor.errors import InputError
+from auditor.model.finding import Finding, Status
+from auditor.report.json_report import load_findings_document
+from auditor.report.records import RecordError, finding_from_record
+
+
+def load_baseline(path: str | Path) -> list[Finding]:
+    """The findings of an earlier run; InputError with one line if the file cannot serve."""
+    doc = load_findings_document(path)
+    out: list[Finding] = []
+    for i, record in enumerate(doc["findings"]):
+        try:
+            out.append(finding_from_record(record))
+        except RecordError as exc:
+            raise InputError(f"{path}: baseline findings[{i}]: {exc}") from None
+    return out
+
+
+def apply_baseline(
+    findings: Sequence[Finding], baseline_path: str | Path | None
+) -> tuple[list[Finding], list[Finding]]:
+    """Mark each finding NEW or EXISTING (suppressed ones stay SUPPRESSED) and return the
+    baseline's findings that are gone now (resolved). Without a baseline nothing changes."""
+    if baseline_path is None:
+        return list(findings), []
+    previous = {f.fingerprint: f for f in load_baseline(baseline_path)}
+    current = {f.fingerprint for f in findings}
+    marked = [
+        f if f.status is Status.SUPPRESSED
+        else f.replace(status=Status.EXISTING if f.fingerprint in previous else Status.NEW)
+        for f in findings
+    ]
+    resolved = [f for fp, f in previous.items() if fp not in current]
+    return marked, resolved

