@@ -1,0 +1,66 @@
+"""IAM wildcard matching: only `*` (any run of characters) and `?` (one character) are special.
+
+`fnmatch` is not used because it also treats `[...]` as a character class, which IAM does not.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+WILDCARDS = frozenset("*?")
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@functools.lru_cache(maxsize=8192)
+def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
+    """A compiled full-match regex for an IAM glob."""
+    parts = []
+    for ch in pattern:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
+
+
+def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
+    if not has_wildcard(pattern):
+        return pattern.lower() == text.lower() if ignore_case else pattern == text
+    return glob_regex(pattern, ignore_case).fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=65536)
+def globs_overlap(a: str, b: str) -> bool:
+    """Whether some string matches both globs.
+
+    Both sides may hold wildcards (a policy ARN such as `apps/*` against a resource-type format
+    such as `apps/${AppId}` turned into `apps/*`), so this walks the product of the two patterns
+    instead of testing one against the other as text.
+    """
+    la, lb = len(a), len(b)
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        state = stack.pop()
+        if state in seen:
+            continue
+        seen.add(state)
+        i, j = state
+        if i == la and j == lb:
+            return True
+        a_star = i < la and a[i] == "*"
+        b_star = j < lb and b[j] == "*"
+        if a_star:
+            stack.append((i + 1, j))  # the star matches nothing
+        if b_star:
+            stack.append((i, j + 1))
+        if i < la and j < lb:
+            ca, cb = a[i], b[j]
+            if ca in WILDCARDS or cb in WILDCARDS or ca == cb:
+                stack.append((i if a_star else i + 1, j if b_star else j + 1))
+    return False
