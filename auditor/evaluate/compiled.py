@@ -1,0 +1,279 @@
+"""Statements compiled once into matchers, so that many requests against one policy stay cheap.
+
+Compiled forms are cached by the identity of the (immutable) Policy or Statement object: hashing a
+whole frozen policy on every request would cost more than evaluating it. The cache keeps the
+object alive beside its compiled form, so an id is never confused with a later object's.
+"""
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from typing import Callable, Iterable, Mapping, TypeVar
+
+from auditor.evaluate.conditions import CompiledClause, compile_clause
+from auditor.evaluate.matching import arn_source, compile_source, glob_source, has_wildcard
+from auditor.evaluate.variables import Chunk, PartKind, Template, parse_template, resolve
+from auditor.model.policy import Effect, Policy, PrincipalEntry, Statement
+
+Context = Mapping[str, tuple[str, ...]]
+_CACHE_LIMIT = 65536
+_ACTION_CACHE_LIMIT = 4096
+
+
+class Tri(enum.Enum):
+    """Three-valued match for analysis without a concrete request."""
+
+    NO = 0
+    CONDITIONAL = 1
+    YES = 2
+
+
+def _alternation(sources: Iterable[str]) -> Callable[[str], object] | None:
+    sources = list(sources)
+    if not sources:
+        return None
+    return re.compile("|".join(f"(?:{s})" for s in sources), re.DOTALL).fullmatch
+
+
+class ActionMatcher:
+    """Action patterns of one statement; call with a lower-cased action name."""
+
+    __slots__ = ("everything", "exact", "wild")
+
+    def __init__(self, patterns: Iterable[str]):
+        lowered = [p.lower() for p in patterns]
+        self.everything = "*" in lowered
+        self.exact = frozenset(p for p in lowered if not has_wildcard(p))
+        self.wild = _alternation(glob_source(((p, True),)) for p in lowered if has_wildcard(p))
+
+    def __call__(self, action: str) -> bool:
+        return self.everything or action in self.exact or (self.wild is not None and self.wild(action) is not None)
+
+
+@functools.lru_cache(maxsize=16384)
+def _resolved_arn(chunks: tuple[Chunk, ...]) -> Callable[[str], object]:
+    return compile_source(arn_source(chunks)).fullmatch
+
+
+def _unknowns_as_wildcards(template: Template, known: Context) -> tuple[Chunk, ...]:
+    """The template with each variable it cannot resolve from `known` standing for any text."""
+    chunks: list[Chunk] = []
+    for part in template.parts:
+        if part.kind is PartKind.VARIABLE:
+            values = known.get(part.text)
+            if part.text in known and values is not None and len(values) == 1:
+                chunks.append((values[0], False))
+            elif part.text in known and part.default is not None:
+                chunks.append((part.default, False))
+            else:
+                chunks.append(("*", True))
+        else:
+            chunks.append((part.text, part.kind is PartKind.PATTERN))
+    return tuple(chunks)
+
+
+class ResourceMatcher:
+    """Resource (or NotResource) patterns; variables are filled in from the request context."""
+
+    __slots__ = ("everything", "exact", "wild", "templates")
+
+    def __init__(self, patterns: Iterable[str], variables_enabled: bool):
+        templates = [parse_template(p, variables_enabled) for p in patterns]
+        self.templates = tuple(t for t in templates if t.has_variables)
+        fixed = [t.static_chunks() for t in templates if not t.has_variables]
+        self.everything = any(c == (("*", True),) for c in fixed)
+        plain = [c for c in fixed if not any(wild and has_wildcard(text) for text, wild in c)]
+        self.exact = frozenset("".join(text for text, _ in c) for c in plain)
+        self.wild = _alternation(arn_source(c) for c in fixed if c not in plain)
+
+    def _fixed(self, resource: str) -> bool:
+        return self.everything or resource in self.exact or (self.wild is not None and self.wild(resource) is not None)
+
+    def __call__(self, resource: str, context: Context) -> bool:
+        if self._fixed(resource):
+            return True
+        for template in self.templates:
+            chunks = resolve(template, context)
+            if chunks is not None and _resolved_arn(chunks)(resource) is not None:
+                return True
+        return False
+
+    def tri(self, resource: str, known: Context) -> Tri:
+        """YES if some pattern matches for sure, CONDITIONAL if one could (depends on a variable)."""
+        if self._fixed(resource):
+            return Tri.YES
+        best = Tri.NO
+        for template in self.templates:
+            if template.keys <= known.keys():
+                chunks = resolve(template, known)
+                if chunks is not None and _resolved_arn(chunks)(resource) is not None:
+                    return Tri.YES
+            elif _resolved_arn(_unknowns_as_wildcards(template, known))(resource) is not None:
+                best = Tri.CONDITIONAL
+        return best
+
+
+class GrantKind(enum.IntEnum):
+    """How a resource-policy statement names the principal; higher grants more on its own."""
+
+    ACCOUNT = 1  # account id or :root — delegates to the account's identity policies
+    ROLE = 2  # an IAM role ARN — the role's permissions boundary still applies
+    DIRECT = 3  # user, role session, service, "*", federated/canonical user
+
+
+def _aws_principal_parts(value: str) -> list[str] | None:
+    parts = value.split(":", 5)
+    return parts if len(parts) == 6 and parts[0] == "arn" else None
+
+
+class PrincipalMatcher:
+    __slots__ = ("everyone", "accounts", "direct", "roles", "role_names", "services")
+
+    def __init__(self, entries: Iterable[PrincipalEntry]):
+        self.everyone = False
+        accounts: set[str] = set()
+        direct: set[str] = set()
+        roles: set[str] = set()
+        role_names: set[tuple[str, str]] = set()
+        services: set[str] = set()
+        for entry in entries:
+            value = entry.value
+            if entry.kind == "*" or (entry.kind == "AWS" and value == "*"):
+                self.everyone = True
+            elif entry.kind == "Service":
+                services.add(value.lower())
+            elif entry.kind == "AWS" and value.isdigit():
+                accounts.add(value)
+            elif entry.kind == "AWS" and (parts := _aws_principal_parts(value)) and parts[2] == "iam":
+                if parts[5] == "root":
+                    accounts.add(parts[4])
+                elif parts[5].startswith("role/"):
+                    roles.add(value)
+                    role_names.add((parts[4], parts[5].rsplit("/", 1)[-1]))
+                else:
+                    direct.add(value)
+            else:
+                direct.add(value)
+        self.accounts = frozenset(accounts)
+        self.direct = frozenset(direct)
+        self.roles = frozenset(roles)
+        self.role_names = frozenset(role_names)
+        self.services = frozenset(services)
+
+    def match(self, principal: str, account: str | None) -> GrantKind | None:
+        if self.everyone or principal in self.direct or (self.services and principal.lower() in self.services):
+            return GrantKind.DIRECT
+        if principal in self.roles:
+            return GrantKind.ROLE
+        if self.role_names and principal.startswith("arn:"):
+            parts = principal.split(":", 5)
+            if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+                role = parts[5].split("/")
+                if len(role) >= 2 and (parts[4], role[1]) in self.role_names:
+                    return GrantKind.ROLE
+        if account is not None and account in self.accounts:
+            return GrantKind.ACCOUNT
+        return None
+
+
+class CompiledStatement:
+    __slots__ = (
+        "statement", "deny", "actions", "not_action", "resources", "not_resource",
+        "principals", "not_principal", "conditions",
+    )
+
+    def __init__(self, statement: Statement, variables_enabled: bool):
+        self.statement = statement
+        self.deny = statement.effect is Effect.DENY
+        self.actions = ActionMatcher(statement.actions)
+        self.not_action = statement.not_action
+        self.resources = (
+            None if statement.resources is None else ResourceMatcher(statement.resources, variables_enabled)
+        )
+        self.not_resource = statement.not_resource
+        self.principals = None if statement.principals is None else PrincipalMatcher(statement.principals)
+        self.not_principal = statement.not_principal
+        self.conditions: tuple[CompiledClause, ...] = tuple(
+            compile_clause(c, variables_enabled) for c in statement.conditions
+        )
+
+    def action_ok(self, action_lower: str) -> bool:
+        return self.actions(action_lower) is not self.not_action
+
+    def resource_ok(self, resource: str, context: Context, absent_matches: bool) -> bool:
+        """`absent_matches`: what a statement without Resource means (nothing for identity policies,
+        the policy's own resource for resource policies)."""
+        if self.resources is None:
+            return absent_matches
+        return self.resources(resource, context) is not self.not_resource
+
+    def conditions_ok(self, context: Context) -> bool:
+        for clause in self.conditions:
+            if not clause.test(context):
+                return False
+        return True
+
+    def principal_grant(self, principal: str, account: str | None, has_boundary: bool) -> GrantKind | None:
+        if self.principals is None:
+            return None  # a resource-policy statement must name its principals
+        kind = self.principals.match(principal, account)
+        if not self.not_principal:
+            return kind
+        # AWS: a Deny with NotPrincipal always applies to principals that have a boundary.
+        if kind is None or (self.deny and has_boundary):
+            return GrantKind.DIRECT
+        return None
+
+
+class CompiledPolicy:
+    __slots__ = ("policy", "statements", "_by_action")
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        variables = policy.supports_variables
+        self.statements = tuple(compiled_statement(s, variables) for s in policy.statements)
+        self._by_action: dict[str, tuple[CompiledStatement, ...]] = {}
+
+    def candidates(self, action_lower: str) -> tuple[CompiledStatement, ...]:
+        """The statements whose Action/NotAction covers the action (cached per action)."""
+        hit = self._by_action.get(action_lower)
+        if hit is None:
+            if len(self._by_action) >= _ACTION_CACHE_LIMIT:
+                self._by_action.clear()
+            hit = tuple(s for s in self.statements if s.action_ok(action_lower))
+            self._by_action[action_lower] = hit
+        return hit
+
+
+V = TypeVar("V")
+
+
+class _IdentityCache:
+    """Compiled forms keyed by object identity, holding the object so its id stays unique."""
+
+    def __init__(self):
+        self._items: dict[tuple, tuple[object, object]] = {}
+
+    def get(self, obj: object, extra: object, build: Callable[[], V]) -> V:
+        key = (id(obj), extra)
+        item = self._items.get(key)
+        if item is not None and item[0] is obj:
+            return item[1]  # type: ignore[return-value]
+        if len(self._items) >= _CACHE_LIMIT:
+            self._items.clear()
+        value = build()
+        self._items[key] = (obj, value)
+        return value
+
+
+_policies = _IdentityCache()
+_statements = _IdentityCache()
+
+
+def compiled_policy(policy: Policy) -> CompiledPolicy:
+    return _policies.get(policy, None, lambda: CompiledPolicy(policy))
+
+
+def compiled_statement(statement: Statement, variables_enabled: bool) -> CompiledStatement:
+    return _statements.get(statement, variables_enabled, lambda: CompiledStatement(statement, variables_enabled))

@@ -1,0 +1,94 @@
+"""Wildcard matching of actions and ARNs, each pattern compiled once to a regex.
+
+Only `*` and `?` are wildcards (IAM has no `[...]` classes). Actions compare case-insensitively;
+ARNs case-sensitively and segment by segment: a wildcard in the partition, service, region or
+account segment stays inside that segment, while one in the resource segment may cross ':' and '/'.
+A pattern with fewer than six segments (`arn:aws:s3:*`, `*`) lets the wildcards of its last segment
+cover the rest of the ARN, so a short pattern is never narrower than its author meant.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable
+
+ARN_SEGMENTS = 6  # arn:partition:service:region:account:resource
+RESOURCE_SEGMENT = 5
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
+    """Regex source for a StringLike-style glob: `*` and `?` cross every character.
+
+    `chunks` are (text, wild) pairs: wild text carries pattern syntax, other text (a policy
+    variable's value, an escape) is matched literally.
+    """
+    out: list[str] = []
+    for text, wild in chunks:
+        if not wild:
+            out.append(re.escape(text))
+            continue
+        for ch in text:
+            out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return "".join(out)
+
+
+def arn_source(chunks: Iterable[tuple[str, bool]]) -> str:
+    """Regex source for an ARN pattern given as (text, wild) chunks (see `glob_source`)."""
+    chunks = tuple(chunks)
+    total = 1 + sum(text.count(":") for text, wild in chunks if wild)
+    spanning_from = RESOURCE_SEGMENT if total >= ARN_SEGMENTS else total - 1
+    out: list[str] = []
+    segment = 0
+    for text, wild in chunks:
+        if not wild:
+            out.append(re.escape(text))
+            continue
+        for ch in text:
+            if ch == ":":
+                segment += 1
+                out.append(":")
+            elif ch == "*":
+                out.append(".*" if segment >= spanning_from else "[^:]*")
+            elif ch == "?":
+                out.append("." if segment >= spanning_from else "[^:]")
+            else:
+                out.append(re.escape(ch))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=16384)
+def compile_source(source: str, ignore_case: bool = False) -> re.Pattern[str]:
+    return re.compile(source, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+@functools.lru_cache(maxsize=16384)
+def _action_regex(pattern_lower: str) -> re.Pattern[str]:
+    return re.compile(glob_source(((pattern_lower, True),)), re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """`mobiletargeting:Get*` matches `MobileTargeting:GetApp`: actions are case-insensitive."""
+    p = pattern.lower()
+    if p == "*":
+        return True
+    if not has_wildcard(p):
+        return p == action.lower()
+    return _action_regex(p).fullmatch(action.lower()) is not None
+
+
+@functools.lru_cache(maxsize=16384)
+def arn_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(arn_source(((pattern, True),)), re.DOTALL)
+
+
+def arn_matches(pattern: str, arn: str) -> bool:
+    """Case-sensitive ARN match; a request ARN containing `*` is compared as literal text."""
+    if pattern == "*":
+        return True
+    if not has_wildcard(pattern):
+        return pattern == arn
+    return arn_regex(pattern).fullmatch(arn) is not None
