@@ -22,6 +22,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("who-can", "who_can"),
     ("checks", "catalog"),
     ("explain", "explain"),
+    ("merge", "merge"),
+    ("history", "history"),
+    ("config", "config_cmd"),
 )
 
 

@@ -1,0 +1,54 @@
+"""`auditor merge DIR...`: one report from the findings.json files of shards or accounts."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from auditor.config import FAIL_ON, FORMATS, load_config
+from auditor.errors import UsageError
+from auditor.merge import exit_code, merge_paths, summary_line
+from auditor.report import write_reports
+
+
+def register(sub, name: str) -> None:
+    p = sub.add_parser(
+        name, help="combine findings.json files into one report",
+        description="Combine the findings.json files found (recursively) under each DIR, or named directly, "
+                    "into one report: findings kept once by fingerprint and sorted, coverage of every part "
+                    "kept. Exit codes as for scan.")
+    p.add_argument("paths", nargs="+", metavar="DIR", help="directory searched for findings.json, or a findings.json")
+    p.add_argument("--output-dir", metavar="DIR", help="where the merged report goes (default: config, else ./auditor-report)")
+    p.add_argument("--format", metavar="LIST", help=f"comma-separated: {','.join(FORMATS)} (default: config, else html,csv,json)")
+    p.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 at or above this severity (default: config, else high)")
+    p.add_argument("--fail-on-new", action="store_true", default=None, help="only findings new against the baseline count")
+    p.add_argument("--history", metavar="PATH", help="also record the merged run in this SQLite history")
+    p.add_argument("--config", metavar="FILE", help="config file (output settings)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    p.set_defaults(run=run)
+
+
+def parse_formats(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if not text:
+        return default
+    items = tuple(dict.fromkeys(x.strip().lower() for x in text.split(",") if x.strip()))
+    bad = [x for x in items if x not in FORMATS]
+    if bad or not items:
+        raise UsageError(f"--format: unknown format {', '.join(bad) or '(none)'} (choose from {','.join(FORMATS)})")
+    return items
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    out = Path(args.output_dir or config.output.dir)
+    formats = parse_formats(args.format, config.output.formats)
+    result = merge_paths(args.paths, exclude=out)
+    written = write_reports(result, out, formats)
+    if args.history:
+        from auditor.history import record_run
+
+        record_run(args.history, result)
+    if not args.quiet:
+        print(f"auditor: merged {summary_line(result, written)}", file=sys.stderr)
+    new_only = config.output.fail_on_new if args.fail_on_new is None else args.fail_on_new
+    return int(exit_code(result, args.fail_on or config.output.fail_on, new_only=new_only))
