@@ -1,0 +1,61 @@
+import pytest
+
+from auditor.evaluate.matching import action_matches, arn_matches
+
+ACTIONS = [
+    ("*", "mobiletargeting:GetApp", True),
+    ("mobiletargeting:*", "mobiletargeting:GetApp", True),
+    ("mobiletargeting:*", "ses:SendEmail", False),
+    ("mobiletargeting:Get*", "mobiletargeting:GetApp", True),
+    ("mobiletargeting:Get*", "MobileTargeting:getapps", True),  # case-insensitive both sides
+    ("MOBILETARGETING:GETAPP", "mobiletargeting:GetApp", True),
+    ("mobiletargeting:Get*", "mobiletargeting:UpdateApp", False),
+    ("mobiletargeting:GetApp", "mobiletargeting:GetApps", False),  # no implied prefix
+    ("mobiletargeting:Get?pp", "mobiletargeting:GetApp", True),
+    ("mobiletargeting:Get?pp", "mobiletargeting:GetAApp", False),
+    ("ses:*Email", "ses:SendRawEmail", True),
+    ("s?s:*", "ses:SendEmail", True),
+    ("sms-voice:[GL]*", "sms-voice:GetPool", False),  # no character classes
+    ("ses:Send.Email", "ses:SendxEmail", False),  # regex metacharacters are literal
+]
+
+
+@pytest.mark.parametrize("pattern, action, expected", ACTIONS)
+def test_action_matches(pattern, action, expected):
+    assert action_matches(pattern, action) is expected
+
+
+APP = "arn:aws:mobiletargeting:us-east-1:111122223333:apps/810c7aab86d42fb2b56c8c966example"
+ARNS = [
+    ("*", APP, True),
+    ("*", "*", True),
+    (APP, APP, True),
+    (APP, APP.replace("810c", "810C"), False),  # ARNs are case-sensitive
+    ("arn:aws:mobiletargeting:us-east-1:111122223333:*", APP, True),
+    ("arn:aws:mobiletargeting:us-east-1:111122223333:*", APP + "/campaigns/c1", True),  # resource part spans /
+    ("arn:aws:mobiletargeting:*:*:*", APP, True),
+    ("arn:aws:mobiletargeting:us-east-1:111122223333:apps/*", APP, True),
+    ("arn:aws:mobiletargeting:us-east-1:111122223333:apps/*", "arn:aws:mobiletargeting:us-east-1:111122223333:reports",
+     False),
+    ("arn:aws:mobiletargeting:us-*:111122223333:*", APP, True),
+    # a wildcard outside the resource segment stays in its segment
+    ("arn:aws:mobiletargeting:*:111122223333:*", "arn:aws:mobiletargeting:us-east-1:x:111122223333:apps/a", False),
+    ("arn:aws:*:us-east-1:111122223333:*", APP, True),
+    ("arn:aws:s?s:us-east-1:111122223333:*", "arn:aws:sns:us-east-1:111122223333:topic", True),
+    ("arn:aws:ses:us-east-1:111122223333:identity/*", "arn:aws:ses:us-east-1:111122223333:identity/a@b.c", True),
+    ("arn:aws:ses:us-east-1:111122223333:identity/*", "arn:aws-us-gov:ses:us-east-1:111122223333:identity/a", False),
+    ("arn:aws:logs:us-east-1:111122223333:log-group:*", "arn:aws:logs:us-east-1:111122223333:log-group:g:log-stream:s",
+     True),  # the resource segment may hold ':'
+    ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b", True),
+    ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket2/a", False),
+    ("arn:aws:s3:*", "arn:aws:s3:::bucket/a", True),  # a short pattern's last wildcard covers the rest
+    # a request resource holding '*' is literal text
+    ("arn:aws:mobiletargeting:us-east-1:111122223333:*", "arn:aws:mobiletargeting:us-east-1:111122223333:apps/*", True),
+    (APP, "arn:aws:mobiletargeting:us-east-1:111122223333:apps/*", False),
+    ("arn:aws:mobiletargeting:us-east-1:111122223333:apps/[0-9]*", APP, False),
+]
+
+
+@pytest.mark.parametrize("pattern, arn, expected", ARNS)
+def test_arn_matches(pattern, arn, expected):
+    assert arn_matches(pattern, arn) is expected
