@@ -107,3 +107,15 @@ def test_built_in_managed_set_is_used_without_the_corpus(tmp_path):
     assert main(["--principals", "30", "--out", str(path), "--no-corpus"]) == 0
     arns = {p["Arn"] for p in json.loads(path.read_text())["Policies"]}
     assert "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" in arns
+
+
+def test_harness_measures_a_child_process_peak_memory(tmp_path):
+    import sys
+
+    from benchmarks.measure import run_measured
+
+    code = "import time; block = bytearray(150 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.2)"
+    measured = run_measured([sys.executable, "-c", code], tmp_path / "child.log")
+    assert measured.returncode == 0
+    assert 150 <= measured.peak_mb < 400
+    assert measured.wall_s >= 0.2

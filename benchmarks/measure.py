@@ -1,0 +1,100 @@
+"""Timing and peak memory of one command, and the `json.load` baseline.
+
+Peak memory is the larger of two readings: the kernel's maximum resident set of the child (wait4's
+ru_maxrss, exact but per process) and a sampled sum over the child's whole process tree (catches
+worker pools, which ru_maxrss would report one process at a time).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+SAMPLE_EVERY_S = 0.02
+
+
+@dataclass(frozen=True)
+class Measurement:
+    wall_s: float
+    peak_mb: float
+    returncode: int
+    stderr_tail: str
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                found.extend(int(c) for c in fh.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_kb(pid: int) -> int:
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _rss_kb(current)
+        stack.extend(_children(current))
+    return total
+
+
+class _TreeSampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb = pid, 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self.stop.wait(SAMPLE_EVERY_S)
+
+
+def run_measured(cmd: Sequence[str], log: Path, *, cwd: Path | None = None, env: dict | None = None) -> Measurement:
+    """Runs `cmd` with stdout and stderr going to `log`; wall time includes interpreter start-up."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                                stdin=subprocess.DEVNULL)
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
+        # wait4 reaps the child and gives its own rusage (RUSAGE_CHILDREN would mix in earlier children).
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        sampler.stop.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_kb = max(usage.ru_maxrss, sampler.peak_kb)
+    tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+    return Measurement(wall, peak_kb / 1024, proc.returncode, tail)
+
+
+def json_load_seconds(path: Path, repeat: int = 3) -> float:
+    """Best of `repeat` plain `json.load` runs: the floor any tool reading this file pays."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with path.open("rb") as fh:
+            json.load(fh)
+        best = min(best, time.perf_counter() - start)
+    return best

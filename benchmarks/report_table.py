@@ -1,0 +1,103 @@
+"""The benchmark's markdown output: one row per size, then the targets of design.md section 8."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from benchmarks.measure import Measurement
+
+# Stage labels (see benchmarks.stages) in the order a scan goes through them.
+STAGE_ORDER = ("read", "build", "load", "analyse", "access", "checks", "suppress", "baseline",
+               "reports", "report:html", "report:csv", "report:json", "write files")
+TIME_FACTOR, TIME_SLACK_S = 3.0, 20.0
+MEMORY_FACTOR, MEMORY_SLACK_MB = 4.0, 300.0
+SPEEDUP_GOAL = 10.0
+OK_EXIT_CODES = (0, 3)
+
+
+@dataclass
+class SizeResult:
+    principals: int
+    file_mb: float
+    json_load_s: float
+    scan: Measurement
+    stages: dict = field(default_factory=dict)
+    cloudsplaining: Measurement | None = None
+    profile_path: str = ""
+
+    @property
+    def time_target_s(self) -> float:
+        return TIME_FACTOR * self.json_load_s + TIME_SLACK_S
+
+    @property
+    def memory_target_mb(self) -> float:
+        return MEMORY_FACTOR * self.file_mb + MEMORY_SLACK_MB
+
+    @property
+    def scan_ok(self) -> bool:
+        # --fail-on never: 1 cannot mean "findings"; 3 is a scan that ran with coverage gaps.
+        return self.scan.returncode in OK_EXIT_CODES
+
+    @property
+    def speedup(self) -> float | None:
+        if self.cloudsplaining is None or self.scan.wall_s <= 0 or not self.scan_ok:
+            return None
+        return self.cloudsplaining.wall_s / self.scan.wall_s
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds per stage label (summed over the depths a label was seen at)."""
+        out: dict[str, float] = {}
+        for entry in self.stages.get("stages", []):
+            out[entry["label"]] = out.get(entry["label"], 0.0) + entry["seconds"]
+        return out
+
+
+def _s(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render_markdown(results: list[SizeResult], header: list[str], notes: list[str]) -> str:
+    seen = {label for r in results for label in r.stage_seconds()}
+    stage_cols = [label for label in STAGE_ORDER if label in seen]
+    with_cs = any(r.cloudsplaining is not None for r in results)
+    columns = (["principals", "file MB", "json.load s"] + [f"{c} s" for c in stage_cols]
+               + ["in-process s", "auditor s", "peak MB"])
+    if with_cs:
+        columns += ["cloudsplaining s", "cloudsplaining peak MB", "speedup"]
+    lines = [*(f"{h}  " for h in header), "", _row(columns), _row(["---:"] * len(columns))]
+    for r in results:
+        seconds = r.stage_seconds()
+        in_process = r.stages.get("import_s", 0.0) + r.stages.get("scan_s", 0.0) if "scan_s" in r.stages else None
+        cells = [f"{r.principals:,}", _s(r.file_mb, 1), _s(r.json_load_s)]
+        cells += [_s(seconds.get(c)) for c in stage_cols]
+        cells += [_s(in_process), _s(r.scan.wall_s), _s(r.scan.peak_mb, 0)]
+        if with_cs:
+            cs = r.cloudsplaining
+            cells += [_s(cs.wall_s if cs else None, 1), _s(cs.peak_mb if cs else None, 0),
+                      f"{r.speedup:.1f}x" if r.speedup is not None else "–"]
+        lines.append(_row(cells))
+    lines += ["", "Targets (design.md section 8): time <= 3 x json.load + 20 s; peak memory <= 4 x file size + 300 MB;"
+              " at least 10x faster than cloudsplaining.", ""]
+    lines += [_verdict(r) for r in results]
+    stage_notes = [f"- {r.principals:,}: stage breakdown failed: {r.stages['error']}" for r in results
+                   if "error" in r.stages]
+    profiles = [f"- {r.principals:,}: profile in `{r.profile_path}`" for r in results if r.profile_path]
+    lines += stage_notes + profiles + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(r: SizeResult) -> str:
+    if not r.scan_ok:
+        last = r.scan.stderr_tail.strip().splitlines()[-1:] or [""]
+        return f"- {r.principals:,} principals: auditor FAILED (exit {r.scan.returncode}): {last[0]}"
+    checks = [
+        f"time {r.scan.wall_s:.1f} s vs {r.time_target_s:.1f} s {'ok' if r.scan.wall_s <= r.time_target_s else 'MISSED'}",
+        f"memory {r.scan.peak_mb:.0f} MB vs {r.memory_target_mb:.0f} MB "
+        f"{'ok' if r.scan.peak_mb <= r.memory_target_mb else 'MISSED'}",
+    ]
+    if r.speedup is not None:
+        checks.append(f"speedup {r.speedup:.1f}x {'ok' if r.speedup >= SPEEDUP_GOAL else 'MISSED'}")
+    return f"- {r.principals:,} principals: " + "; ".join(checks)

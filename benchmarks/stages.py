@@ -1,0 +1,157 @@
+"""Per-stage timing of one `auditor scan --input FILE` run, in process.
+
+    python -m benchmarks.stages --input FILE --output-dir DIR   (prints one JSON object on stdout)
+
+The real command runs unchanged; the stage functions it reaches (loading, analysis, effective access,
+checks, each report) are wrapped with timers wherever a module holds a reference to them, so the
+breakdown follows the pipeline as it is written instead of re-implementing it. Stages that do not
+exist (yet) are simply absent from the output. Nested stages carry their depth.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+# (label, "module:function") in pipeline order; the first existing function per label is timed.
+STAGE_TARGETS: tuple[tuple[str, str], ...] = (
+    ("load", "auditor.collect.offline:load_inputs"),
+    ("load", "auditor.collect.offline:load_input"),
+    ("load", "auditor.collect.offline:load"),
+    ("load", "auditor.collect.loader:load_inputs"),
+    ("read", "auditor.collect.offline:read_input"),
+    ("read", "auditor.collect.offline:read_inputs"),
+    ("build", "auditor.collect.inventory_builder:build_inventory"),
+    ("analyse", "auditor.pipeline:analyse"),
+    ("access", "auditor.access.compute:compute_access"),
+    ("access", "auditor.access.compute:effective_access"),
+    ("access", "auditor.access.compute:compute"),
+    ("checks", "auditor.engine:run_inventory_checks"),
+    ("suppress", "auditor.suppress:apply_suppressions"),
+    ("baseline", "auditor.baseline:apply_baseline"),
+    ("reports", "auditor.report:write_reports"),
+)
+
+
+@dataclass
+class StageTime:
+    label: str
+    depth: int
+    seconds: float = 0.0
+    calls: int = 0
+
+
+class StageClock:
+    """Accumulates time per (label, depth); depth is how many timed stages are open around it."""
+
+    def __init__(self) -> None:
+        self.times: dict[tuple[str, int], StageTime] = {}
+        self.depth = 0
+
+    def wrap(self, label: str, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            key = (label, self.depth)
+            entry = self.times.setdefault(key, StageTime(label, self.depth))
+            self.depth += 1
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                entry.seconds += time.perf_counter() - start
+                entry.calls += 1
+                self.depth -= 1
+
+        timed.__wrapped_stage__ = True  # type: ignore[attr-defined]
+        return timed
+
+
+def _resolve(target: str) -> tuple[Any, str, Callable] | None:
+    module_name, name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    func = getattr(module, name, None)
+    return (module, name, func) if callable(func) else None
+
+
+def _replace_everywhere(original: Callable, replacement: Callable) -> None:
+    """Swap every module-level reference to `original` among loaded auditor/checks modules."""
+    for mod_name, module in list(sys.modules.items()):
+        if module is None or not mod_name.startswith(("auditor", "checks")):
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, attr, replacement)
+
+
+def instrument(clock: StageClock) -> list[str]:
+    """Wraps the stage functions that exist; returns the targets found."""
+    importlib.import_module("auditor.commands.scan")  # load the command's imports before swapping references
+    found, labels = [], set()
+    for label, target in STAGE_TARGETS:
+        if label in labels:
+            continue
+        resolved = _resolve(target)
+        if resolved is None:
+            continue
+        _, _, func = resolved
+        labels.add(label)
+        found.append(target)
+        _replace_everywhere(func, clock.wrap(label, func))
+    _instrument_formatters(clock)
+    return found
+
+
+def _instrument_formatters(clock: StageClock) -> None:
+    try:
+        report = importlib.import_module("auditor.report")
+    except ImportError:
+        return
+    formatter_class = getattr(report, "Formatter", None)
+    if formatter_class is None or not hasattr(formatter_class, "render"):
+        return
+    original = formatter_class.render
+
+    def render(self: Any, result: Any) -> Any:
+        return clock.wrap(f"report:{self.name}", original)(self, result)
+
+    formatter_class.render = render
+    atomic = getattr(report, "atomic_write", None)
+    if callable(atomic):
+        _replace_everywhere(atomic, clock.wrap("write files", atomic))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.stages")
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--output-dir", required=True)
+    parser.add_argument("--format", default="html,csv,json")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    from auditor.cli import main as auditor_main  # imports count in the total, as in a real run
+
+    clock = StageClock()
+    found = instrument(clock)
+    scan_start = time.perf_counter()
+    code = auditor_main(["scan", "--input", args.input, "--output-dir", args.output_dir, "--format", args.format,
+                         "--fail-on", "never", "-q"])
+    end = time.perf_counter()
+    print(json.dumps({
+        "exit_code": code,
+        "import_s": scan_start - start,
+        "scan_s": end - scan_start,
+        "instrumented": found,
+        "stages": [asdict(t) for t in clock.times.values()],
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
