@@ -99,7 +99,13 @@ def find_documents(paths: Sequence[str | Path], *, exclude: str | Path | None = 
 
 def merge_paths(paths: Sequence[str | Path], *, exclude: str | Path | None = None) -> ScanResult:
     """Read every findings.json found under `paths` (not under `exclude`) and combine them."""
-    return combine([load_result(p) for p in find_documents(paths, exclude=exclude)], source="merge")
+    parts = [load_result(p) for p in find_documents(paths, exclude=exclude)]
+    merged = combine(parts, source="merge")
+    starts = sorted(r.run.started for r in parts if r.run.started)
+    # A shard that failed this time leaves last run's files behind: say which runs were combined.
+    span = f" from runs started {starts[0]} to {starts[-1]}" if starts and starts[0] != starts[-1] else ""
+    note = f"merged {len(parts)} findings.json file{'s' if len(parts) != 1 else ''}{span}"
+    return dataclasses.replace(merged, notes=merged.notes + (note,))
 
 
 def load_result(path: str | Path) -> ScanResult:
