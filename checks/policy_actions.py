@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Iterator
 
 from auditor.iam.knowledge import data_version, knowledge
@@ -49,6 +50,7 @@ def _consequence(statement: Statement) -> str:
     return "It grants nothing."
 
 
+@functools.lru_cache(maxsize=16384)
 def _problem(pattern: str) -> str | None:
     """Why the entry matches nothing, with a suggestion; None when it matches something."""
     k = knowledge()
@@ -74,9 +76,11 @@ def _problem(pattern: str) -> str | None:
 
 
 def _suggest(word: str, candidates, prefix: str = "") -> str:
-    by_lower = {c.lower(): c for c in candidates}
-    close = difflib.get_close_matches(word.lower().replace("*", "").replace("?", ""), list(by_lower), n=3,
-                                      cutoff=0.75)
+    target = word.lower().replace("*", "").replace("?", "")
+    # difflib is slow over hundreds of names; a typo keeps the first letter and about the length.
+    by_lower = {c.lower(): c for c in candidates
+                if c[:1].lower() == target[:1] and abs(len(c) - len(target)) <= max(3, len(target) // 3)}
+    close = difflib.get_close_matches(target, list(by_lower), n=3, cutoff=0.75)
     if not close:
         return ""
     return " Did you mean " + " or ".join(f"{prefix}{by_lower[c]}" for c in close) + "?"

@@ -59,7 +59,7 @@ def deny_raises(statement: Statement, base: Severity) -> Severity | None:
 
 def principal_arns(statement: Statement) -> Iterator[PrincipalEntry]:
     for entry in statement.principals or ():
-        if entry.kind == "AWS" and entry.value.startswith("arn:"):
+        if entry.kind in ("AWS", "Federated") and entry.value.startswith("arn:"):
             yield entry
 
 

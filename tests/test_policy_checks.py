@@ -292,6 +292,13 @@ def test_pol010_region_of_another_partition():
     assert "aws-cn" in f.message
 
 
+def test_pol010_trust_principal_arns():
+    trust = policy({"Effect": "Allow", "Action": "sts:AssumeRoleWithSAML",
+                    "Principal": {"Federated": f"arn:aws-cn:iam::{OWN}:saml-provider/corp"}})
+    (f,) = only(lint(trust, kind=PolicyKind.TRUST), "POL010")
+    assert "Principal" in f.message and "aws-cn" in f.message
+
+
 def test_pol010_ignores_wildcard_partitions():
     assert not only(lint(policy(allow("ses:SendEmail", f"arn:*:ses:*:{OWN}:identity/x"))), "POL010")
 
@@ -310,6 +317,9 @@ def test_clean_identity_policies_have_no_pol_findings(doc):
 
 
 def test_service_principal_with_both_conditions_is_clean():
+    # As printed (Version 2008-10-17, no variables) only the informational POL003 remains.
+    assert [(f.check_id, f.severity) for f in lint(seed("12_ses_identity_for_pinpoint.json"),
+                                                   kind=PolicyKind.RESOURCE)] == [("POL003", Severity.INFO)]
     doc = json.loads(seed("12_ses_identity_for_pinpoint.json"))
     doc["Version"] = "2012-10-17"
     assert lint(doc, kind=PolicyKind.RESOURCE) == []

@@ -1,10 +1,11 @@
 """ARN text helpers shared by the knowledge base and the policy checks."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from auditor.iam.wildcards import globs_overlap
+from auditor.iam.wildcards import globs_overlap, has_wildcard
 
 # ${aws:username}, ${aws:PrincipalTag/team}, ${*}, ${TagKey}... : unknown until a request exists.
 VARIABLE = re.compile(r"\$\{[^}]*\}")
@@ -46,15 +47,28 @@ def arn_overlaps_format(arn: str, arn_format: str) -> bool:
     The partition is ignored here (POL010 reports it); the other fields are compared one by one,
     because IAM matches ARNs field by field and a `*` in the region never spills into the account.
     """
-    pattern = variables_as_wildcards(arn)
-    fmt = VARIABLE.sub("*", arn_format)
-    p, f = split_arn(pattern), split_arn(fmt)
+    pattern, p = _fields(variables_as_wildcards(arn))
+    fmt, f = _fields(VARIABLE.sub("*", arn_format))
     if p is None or f is None:
         # "arn:aws:*" and other short forms: the trailing star covers the missing fields.
         return globs_overlap(pattern, fmt)
     return (
-        globs_overlap(p.service, f.service)
-        and globs_overlap(p.region, f.region)
-        and globs_overlap(p.account, f.account)
-        and globs_overlap(p.resource, f.resource)
+        _overlap(p.service, f.service)
+        and _overlap(p.region, f.region)
+        and _overlap(p.account, f.account)
+        and _overlap(p.resource, f.resource)
     )
+
+
+@functools.lru_cache(maxsize=16384)
+def _fields(text: str) -> tuple[str, ArnParts | None]:
+    # Formats and policy ARNs repeat across statements and resource types: split each once.
+    return text, split_arn(text)
+
+
+def _overlap(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not has_wildcard(a) and not has_wildcard(b):
+        return False
+    return globs_overlap(a, b)

