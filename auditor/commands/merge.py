@@ -21,7 +21,7 @@ def register(sub, name: str) -> None:
     p.add_argument("--output-dir", metavar="DIR", help="where the merged report goes (default: config, else ./auditor-report)")
     p.add_argument("--format", metavar="LIST", help=f"comma-separated: {','.join(FORMATS)} (default: config, else html,csv,json)")
     p.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 at or above this severity (default: config, else high)")
-    p.add_argument("--fail-on-new", action="store_true", default=None, help="only findings new against the baseline count")
+    p.add_argument("--fail-on-new", action="store_true", help="only findings new against the baseline count")
     p.add_argument("--history", metavar="PATH", help="also record the merged run in this SQLite history")
     p.add_argument("--config", metavar="FILE", help="config file (output settings)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
@@ -50,5 +50,5 @@ def run(args: argparse.Namespace) -> int:
         record_run(args.history, result)
     if not args.quiet:
         print(f"auditor: merged {summary_line(result, written)}", file=sys.stderr)
-    new_only = config.output.fail_on_new if args.fail_on_new is None else args.fail_on_new
+    new_only = args.fail_on_new or config.output.fail_on_new
     return int(exit_code(result, args.fail_on or config.output.fail_on, new_only=new_only))

@@ -113,7 +113,7 @@ def resolve_options(args: argparse.Namespace, config: Config) -> OrgOptions:
     return OrgOptions(
         role_name=role.strip("/"),
         external_id=getattr(args, "org_external_id", None) or config.org.external_id,
-        session_name=config.scan.session_name,
+        session_name=getattr(args, "session_name", None) or config.scan.session_name,
         use_organizations=bool(getattr(args, "org", False)),
         accounts=flat(getattr(args, "accounts", None)) or config.org.accounts,
         exclude_accounts=frozenset(flat(getattr(args, "exclude_accounts", None))) | frozenset(config.org.exclude_accounts),

@@ -65,8 +65,8 @@ def run_org_scan(args: argparse.Namespace, config: Config, scan_one: ScanOne, *,
     if echo:
         echo(f"auditor: {summary_line(scan.result, written)}")
     fail_on = getattr(args, "fail_on", None) or config.output.fail_on
-    new_only = getattr(args, "fail_on_new", None)
-    return int(exit_code(scan.result, fail_on, new_only=config.output.fail_on_new if new_only is None else new_only))
+    new_only = bool(getattr(args, "fail_on_new", False)) or config.output.fail_on_new
+    return int(exit_code(scan.result, fail_on, new_only=new_only))
 
 
 def prune_accounts(accounts_dir: Path, keep: set[str]) -> None:
