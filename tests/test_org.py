@@ -95,8 +95,12 @@ def test_org_scan_reports_every_account_and_a_gap_for_the_one_that_cannot_be_ass
     assert combined["run"]["account_ids"] == members
     assert combined["run"]["source"] == "organization"
     scanned = [m for m in members if m != denied]
-    assert sorted({f["account_id"] for f in combined["findings"]}) == scanned
-    assert len(combined["findings"]) == 2 * len(scanned)
+    scanned_findings = [f for f in combined["findings"] if f["check_id"] == "IAM002"]
+    assert sorted({f["account_id"] for f in scanned_findings}) == scanned
+    assert len(scanned_findings) == 2 * len(scanned)
+    # the gap is also a COV001 finding, made by the collection-gap check like any account's own gaps
+    (cov,) = [f for f in combined["findings"] if f["check_id"] == "COV001"]
+    assert (cov["account_id"], cov["resource_arn"], cov["severity"]) == (denied, "sts:AssumeRole", "high")
     (gap,) = [c for c in combined["coverage"] if c["status"] != "ok"]
     assert (gap["family"], gap["status"], gap["account_id"]) == ("sts:AssumeRole", "denied", denied)
     assert "AccessDenied" in gap["error"] and f"arn:aws:iam::{denied}:role/audit/AuditorReadOnly" in gap["error"]
@@ -104,7 +108,8 @@ def test_org_scan_reports_every_account_and_a_gap_for_the_one_that_cannot_be_ass
         own = json.loads((tmp_path / "accounts" / m / "findings.json").read_text())
         assert {f["account_id"] for f in own["findings"]} == {m} and len(own["findings"]) == 2
     failed = json.loads((tmp_path / "accounts" / denied / "findings.json").read_text())
-    assert failed["findings"] == [] and failed["coverage"][0]["family"] == "sts:AssumeRole"
+    assert [f["check_id"] for f in failed["findings"]] == ["COV001"]
+    assert failed["coverage"][0]["family"] == "sts:AssumeRole"
     assert (tmp_path / "findings.csv").is_file()
     assert any(f"{denied}: NOT SCANNED" in line for line in lines)
     assert "INCOMPLETE: 1 coverage gap" in lines[-1]
@@ -131,9 +136,11 @@ def test_selection_by_flags_and_config(org):
     # --accounts replaces config org.accounts; an account the organization does not hold is a gap
     args = _parser().parse_args(["--org", "--accounts", f"{members[3]},999999999999"])
     scan = scan_organization(args, _config(accounts=[members[4]]), fake_scan_one(), session=session)
-    assert {f.account_id for f in scan.result.findings} == {members[3]}
+    assert {f.account_id for f in scan.result.findings if f.check_id != "COV001"} == {members[3]}
     (gap,) = [c for c in scan.result.coverage if c.status is not CoverageStatus.OK]
     assert gap.account_id == "999999999999" and "not in the organization" in gap.error
+    assert "999999999999" in scan.result.run.account_ids
+    assert [f.account_id for f in scan.result.findings if f.check_id == "COV001"] == ["999999999999"]
     # without --org the listed accounts are used as given, Organizations is never called
     session.events.register("before-call.organizations", lambda **_: pytest.fail("Organizations called"))
     args = _parser().parse_args(["--accounts", members[1], "--accounts", members[2]])
@@ -183,7 +190,7 @@ def test_one_account_raising_does_not_stop_the_others(org):
     (gap,) = [c for c in scan.result.coverage if c.status is not CoverageStatus.OK]
     assert (gap.family, gap.status, gap.account_id) == ("auditor:ScanAccount", CoverageStatus.ERROR, members[1])
     assert "collector exploded" in gap.error
-    assert len({f.account_id for f in scan.result.findings}) == MEMBERS - 1
+    assert len({f.account_id for f in scan.result.findings if f.check_id == "IAM002"}) == MEMBERS - 1
 
 
 def test_concurrency_is_capped_by_config(org):
@@ -289,3 +296,20 @@ def test_reused_output_dir_keeps_no_findings_of_accounts_no_longer_scanned(org, 
     merged = merge_paths([tmp_path])  # what a later `auditor merge` of this directory sees
     assert merged.run.account_ids == tuple(members[:2])
     assert merged.notes[-1].startswith("merged 3 findings.json files")
+
+
+def test_gaps_follow_accept_gaps_and_suppressions(org):
+    session, management, members = org
+    deny_assume_role(session, members[0])
+    deny_assume_role(session, members[1])
+    config = parse_config({
+        "org": {"role_name": "audit/AuditorReadOnly"}, "scan": {"session_name": "auditor-test",
+                                                               "accept_gaps": ["sts:AssumeRole@*"]},
+        "suppress": [{"check": "COV001", "resource": "sts:AssumeRole", "account": members[1], "reason": "closing"}],
+    })
+    args = _parser().parse_args(["--accounts", ",".join(members[:3])])
+    scan = scan_organization(args, config, fake_scan_one(), session=session)
+    assert not scan.result.incomplete  # both gaps are accepted by the config
+    cov = {f.account_id: f for f in scan.result.findings if f.check_id == "COV001"}
+    assert cov[members[0]].severity is Severity.INFO  # accepted gaps are reported as info
+    assert cov[members[1]].status.value == "suppressed"

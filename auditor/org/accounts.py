@@ -26,6 +26,7 @@ class Selection:
     accounts: tuple[Account, ...]
     gaps: tuple[CoverageEntry, ...] = ()
     notes: tuple[str, ...] = ()
+    partition: str = "aws"
 
 
 def list_accounts(session: Any) -> list[Account]:
@@ -63,6 +64,7 @@ def select(options: OrgOptions, listed: Iterable[Account] | None, partition: str
     """
     gaps: list[CoverageEntry] = []
     notes: list[str] = []
+    listed = None if listed is None else list(listed)
     if listed is None:
         candidates = [Account(a, partition=partition) for a in options.accounts]
     else:
@@ -86,4 +88,6 @@ def select(options: OrgOptions, listed: Iterable[Account] | None, partition: str
     if options.shard is not None:
         chosen = [a for a in chosen if options.shard.holds(a.id)]
         notes.append(f"shard {options.shard}: {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
-    return Selection(tuple(sorted(chosen, key=lambda a: a.id)), tuple(gaps), tuple(notes))
+    if listed is not None:
+        partition = next((a.partition for a in listed), partition)
+    return Selection(tuple(sorted(chosen, key=lambda a: a.id)), tuple(gaps), tuple(notes), partition)

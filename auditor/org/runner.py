@@ -15,8 +15,9 @@ from auditor.config import Config
 from auditor.errors import CollectionError, UsageError
 from auditor.merge import DOCUMENT_NAME, combine, exit_code, summary_line
 from auditor.model.inventory import CoverageEntry, CoverageStatus
-from auditor.model.result import RunInfo, ScanResult
+from auditor.model.result import ScanResult
 from auditor.org.accounts import Account, list_accounts, select
+from auditor.org.gaps import GapReporter
 from auditor.org.options import OrgOptions, resolve_options
 from auditor.org.sessions import assumed_session, caller_session, guarded_client, role_arn, share_rate_cap
 
@@ -119,10 +120,11 @@ def scan_organization(args: argparse.Namespace, config: Config, scan_one: ScanOn
         raise UsageError("no account left to scan after --accounts / --exclude-accounts and the config")
 
     total = len(selection.accounts)
+    gaps = GapReporter(config, SOURCE, getattr(args, "baseline", None))
 
     def one(numbered: tuple[int, Account]) -> AccountOutcome:
         n, account = numbered
-        outcome = _scan_account(account, options, sts, session.region_name, bucket, scan_one)
+        outcome = _scan_account(account, options, sts, session.region_name, bucket, scan_one, gaps)
         if on_account is not None:
             on_account(outcome)
         if echo:
@@ -131,29 +133,32 @@ def scan_organization(args: argparse.Namespace, config: Config, scan_one: ScanOn
 
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="auditor-org") as pool:
         outcomes = tuple(pool.map(one, enumerate(selection.accounts, 1)))
-    result = combine(
-        [o.result for o in outcomes], source=SOURCE, account_ids=[g.account_id for g in selection.gaps],
-        extra_coverage=selection.gaps, started=started, finished=_now(),
-    )
+    parts = [o.result for o in outcomes]
+    if selection.gaps:
+        parts.append(gaps.result(selection.gaps, [g.account_id for g in selection.gaps], selection.partition, _now()))
+    result = combine(parts, source=SOURCE, started=started, finished=_now())
     return OrgScan(dataclasses.replace(result, notes=result.notes + selection.notes), outcomes)
 
 
 def _scan_account(account: Account, options: OrgOptions, sts: Any, region: str, bucket: TokenBucket,
-                  scan_one: ScanOne) -> AccountOutcome:
+                  scan_one: ScanOne, gaps: GapReporter) -> AccountOutcome:
     from auditor.collect.coverage import classify
+
+    def failed(family: str, exc: Exception, context: str = "") -> AccountOutcome:
+        status, text = classify(exc)
+        gap = CoverageEntry(family, "global", status, f"{context}{text}", account.id)
+        return AccountOutcome(account, gaps.result([gap], [account.id], account.partition, _now()), True)
 
     arn = role_arn(account.partition, account.id, options.role_name)
     try:
         member = assumed_session(sts, arn, external_id=options.external_id, session_name=options.session_name,
                                  region=region, bucket=bucket)
     except Exception as exc:  # any failure to get in is this account's gap, not the run's end
-        status, text = classify(exc)
-        return _failed(account, ASSUME_FAMILY, status, f"cannot assume {arn}: {text}")
+        return failed(ASSUME_FAMILY, exc, f"cannot assume {arn}: ")
     try:
         result = scan_one(member, account.id)
     except Exception as exc:  # a collector bug or a dead account must not stop the other accounts
-        status, text = classify(exc)
-        return _failed(account, SCAN_FAMILY, status, text)
+        return failed(SCAN_FAMILY, exc)
     return AccountOutcome(account, _own(result, account.id), False)
 
 
@@ -164,15 +169,6 @@ def _own(result: ScanResult, account_id: str) -> ScanResult:
     coverage = tuple(c if c.account_id else dataclasses.replace(c, account_id=account_id) for c in result.coverage)
     resolved = tuple(f for f in result.resolved if f.account_id == account_id)
     return dataclasses.replace(result, coverage=coverage, resolved=resolved)
-
-
-def _failed(account: Account, family: str, status: CoverageStatus, error: str) -> AccountOutcome:
-    from auditor import __version__
-
-    now = _now()
-    run = RunInfo(now, now, SOURCE, (account.id,), (), __version__, "", account.partition)
-    gap = CoverageEntry(family, "global", status, error, account.id)
-    return AccountOutcome(account, ScanResult(run, (), (gap,)), True)
 
 
 def _describe(outcome: AccountOutcome) -> str:
