@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor.evaluate.engine import evaluate
+from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
+from auditor.evaluate.caseread import CaseReader
+from auditor.evaluate.engine import evaluate_compiled
 from auditor.evaluate.request import Request
 from auditor.model.policy import Policy
 from auditor.parse.policy import parse_policy
@@ -17,6 +19,7 @@ from auditor.parse.policy import parse_policy
 ERROR = "Error"
 _POLICY_CACHE_LIMIT = 100_000
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_encode_string = json.encoder.encode_basestring  # C-accelerated
 
 
 class CaseError(ValueError):
@@ -56,48 +59,80 @@ def _text(obj: dict, key: str, where: str, *, required: bool) -> str:
 
 
 def make_request(raw: Any) -> Request:
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         raise CaseError("request must be an object with principal, action, resource and context")
-    action = _text(raw, "action", "request", required=True)
+    action, resource = raw.get("action"), raw.get("resource")
+    principal, owner = raw.get("principal") or "", raw.get("resource_account") or None
+    if type(action) is not str or type(resource) is not str or type(principal) is not str or (
+            owner is not None and type(owner) is not str):
+        for key, required in (("action", True), ("resource", True), ("principal", False),
+                              ("resource_account", False)):
+            _text(raw, key, "request", required=required)  # raises with the precise message
     if ":" not in action:
         raise CaseError(f"request.action {action!r} is not service:Action")
-    resource = _text(raw, "resource", "request", required=True)
-    principal = _text(raw, "principal", "request", required=False)
-    owner = _text(raw, "resource_account", "request", required=False) or None
     raw_context = raw.get("context") or {}
-    if not isinstance(raw_context, dict):
+    if type(raw_context) is not dict:
         raise CaseError("request.context must be an object")
     context: dict[str, tuple[str, ...]] = {}
     for key, value in raw_context.items():
         lowered = key.lower()
-        context[lowered] = context.get(lowered, ()) + _strings(value, f"request.context[{key!r}]")
+        values = (value,) if type(value) is str else _strings(value, f"request.context[{key!r}]")
+        context[lowered] = context[lowered] + values if lowered in context else values
     return Request(principal, action, resource, context, owner)
+
+
+def _encode_id(case_id: Any) -> str:
+    if type(case_id) is int:
+        return str(case_id)
+    if type(case_id) is str:
+        return _encode_string(case_id)
+    return _encode(case_id)
+
+
+def output_line(case_id: Any, decision: str, detail: str) -> str:
+    """The JSON output line, built directly: this runs once per case."""
+    return f'{{"id": {_encode_id(case_id)}, "decision": "{decision}", "detail": {_encode_string(detail)}}}'
 
 
 class BatchRunner:
     def __init__(self):
-        self._policies: dict[str, Policy | str] = {}
+        self._policies: dict[str, CompiledPolicy | str] = {}
+        self._reader = CaseReader()
 
-    def policy(self, raw: Any, where: str) -> Policy:
-        """A case's policy (object or JSON string), parsed once per distinct canonical text."""
-        if isinstance(raw, str):
-            key = raw
-        elif isinstance(raw, dict):
-            key = json.dumps(raw, sort_keys=True, separators=(",", ":"))
+    def _remember(self, key: str, value: CompiledPolicy | str) -> CompiledPolicy | str:
+        if len(self._policies) >= _POLICY_CACHE_LIMIT:
+            self._policies.clear()
+        self._policies[key] = value
+        return value
+
+    def policy(self, raw: Any, where: str) -> CompiledPolicy:
+        """A case's policy (object, JSON string, or (text, object) from the CaseReader), parsed once
+        per distinct text: the text an object was read from, else its canonical (sorted) JSON."""
+        text, value = raw if type(raw) is tuple else (None, raw)
+        if value is None and text is not None:  # text the reader recognised without decoding it
+            hit = self._policies.get(text)
+            if hit is not None:
+                return self._usable(hit, where)
+            value = json.loads(text)
+        if isinstance(value, str):
+            key = value
+        elif isinstance(value, dict):
+            key = text if text is not None else json.dumps(value, sort_keys=True, separators=(",", ":"))
         else:
             raise CaseError(f"{where} must be a policy object or a JSON string")
         hit = self._policies.get(key)
         if hit is None:
-            policy = parse_policy(key)
-            hit = unusable_reason(policy) or policy
-            if len(self._policies) >= _POLICY_CACHE_LIMIT:
-                self._policies.clear()
-            self._policies[key] = hit
+            policy = parse_policy(value)  # an object is not decoded twice
+            hit = self._remember(key, unusable_reason(policy) or compiled_policy(policy))
+        return self._usable(hit, where)
+
+    @staticmethod
+    def _usable(hit: CompiledPolicy | str, where: str) -> CompiledPolicy:
         if isinstance(hit, str):
             raise CaseError(f"{where}: {hit}")
         return hit
 
-    def _policies_of(self, case: dict, field: str) -> list[Policy]:
+    def _policies_of(self, case: dict, field: str) -> list[CompiledPolicy]:
         raw = case.get(field)
         if raw is None:
             return []
@@ -116,24 +151,31 @@ class BatchRunner:
         )
         boundaries = self._policies_of(case, "permission_boundaries")
         request = make_request(case.get("request"))
-        evaluation = evaluate(request, identities, resource_policy, boundaries)
+        evaluation = evaluate_compiled(request, identities, resource_policy, boundaries)
         return evaluation.decision.value, evaluation.detail
 
     def run_line(self, line: str | bytes, number: int) -> str | None:
         """The output line (without newline) for one input line; None for a blank line."""
-        if not line.strip():
-            return None
         case_id = None
         try:
-            try:
-                case = json.loads(line)
-            except UnicodeDecodeError:
-                raise CaseError(f"line {number} is not UTF-8") from None
-            except ValueError as exc:
-                raise CaseError(f"line {number} is not JSON: {exc}") from None
+            if not isinstance(line, str):
+                try:
+                    line = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CaseError(f"line {number} is not UTF-8") from None
+            if number == 1:
+                line = line.lstrip("\ufeff")  # a byte-order mark some editors write
+            if not line.strip():
+                return None
+            case = self._reader.read(line)
+            if case is None:
+                try:
+                    case = json.loads(line)
+                except ValueError as exc:
+                    raise CaseError(f"line {number} is not JSON: {exc}") from None
             if isinstance(case, dict):
                 case_id = case.get("id")
             decision, detail = self.decide(case)
         except CaseError as exc:
             decision, detail = ERROR, str(exc)
-        return _encode({"id": case_id, "decision": decision, "detail": detail})
+        return output_line(case_id, decision, detail)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import Callable, Generic, Iterable, Mapping, TypeVar
 
 from auditor.evaluate.conditions import CompiledClause, compile_clause
-from auditor.evaluate.matching import arn_source, compile_source, glob_source, has_wildcard
+from auditor.evaluate.matching import arn_source, compile_source, glob_source, has_wildcard, trailing_star_prefix
 from auditor.evaluate.variables import Chunk, PartKind, Template, parse_template, resolve
 from auditor.model.policy import Effect, Policy, PrincipalEntry, Statement
 
@@ -29,26 +29,57 @@ class Tri(enum.Enum):
     YES = 2
 
 
-def _alternation(sources: Iterable[str]) -> Callable[[str], object] | None:
-    sources = list(sources)
+@functools.lru_cache(maxsize=16384)
+def _alternation(sources: tuple[str, ...]) -> Callable[[str], object] | None:
+    """One compiled regex for several pattern sources; shared by every statement that has them."""
     if not sources:
         return None
     return re.compile("|".join(f"(?:{s})" for s in sources), re.DOTALL).fullmatch
 
 
-class ActionMatcher:
+class _Patterns:
+    """Split patterns by the cheapest test that decides them: everything, equality, prefix, regex."""
+
+    __slots__ = ("everything", "exact", "prefixes", "wild")
+
+    def __init__(self, texts: Iterable[str], source: Callable[[str], str]):
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        rest: list[str] = []
+        self.everything = False
+        for text in texts:
+            if text == "*":
+                self.everything = True
+            elif not has_wildcard(text):
+                exact.add(text)
+            elif (prefix := trailing_star_prefix(text)) is not None:
+                prefixes.append(prefix)
+            else:
+                rest.append(source(text))
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+        self.wild = _alternation(tuple(rest))
+
+    def __call__(self, text: str) -> bool:
+        return (self.everything or text in self.exact or (bool(self.prefixes) and text.startswith(self.prefixes))
+                or (self.wild is not None and self.wild(text) is not None))
+
+
+def _action_source(pattern: str) -> str:
+    return glob_source(((pattern, True),))
+
+
+def _arn_pattern_source(pattern: str) -> str:
+    return arn_source(((pattern, True),))
+
+
+class ActionMatcher(_Patterns):
     """Action patterns of one statement; call with a lower-cased action name."""
 
-    __slots__ = ("everything", "exact", "wild")
+    __slots__ = ()
 
     def __init__(self, patterns: Iterable[str]):
-        lowered = [p.lower() for p in patterns]
-        self.everything = "*" in lowered
-        self.exact = frozenset(p for p in lowered if not has_wildcard(p))
-        self.wild = _alternation(glob_source(((p, True),)) for p in lowered if has_wildcard(p))
-
-    def __call__(self, action: str) -> bool:
-        return self.everything or action in self.exact or (self.wild is not None and self.wild(action) is not None)
+        super().__init__((p.lower() for p in patterns), _action_source)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -76,19 +107,20 @@ def _unknowns_as_wildcards(template: Template, known: Context) -> tuple[Chunk, .
 class ResourceMatcher:
     """Resource (or NotResource) patterns; variables are filled in from the request context."""
 
-    __slots__ = ("everything", "exact", "wild", "templates")
+    __slots__ = ("fixed", "escaped", "templates")
 
     def __init__(self, patterns: Iterable[str], variables_enabled: bool):
         templates = [parse_template(p, variables_enabled) for p in patterns]
         self.templates = tuple(t for t in templates if t.has_variables)
-        fixed = [t.static_chunks() for t in templates if not t.has_variables]
-        self.everything = any(c == (("*", True),) for c in fixed)
-        plain = [c for c in fixed if not any(wild and has_wildcard(text) for text, wild in c)]
-        self.exact = frozenset("".join(text for text, _ in c) for c in plain)
-        self.wild = _alternation(arn_source(c) for c in fixed if c not in plain)
+        # Escapes (${*}) make a literal star: such templates keep their own regex, not the text test.
+        plain = [t.source for t in templates if len(t.parts) == 1 and t.parts[0].kind is PartKind.PATTERN]
+        escaped = tuple(arn_source(t.static_chunks()) for t in templates
+                        if not t.has_variables and t.source not in plain)
+        self.fixed = _Patterns(plain, _arn_pattern_source)
+        self.escaped = _alternation(escaped)
 
     def _fixed(self, resource: str) -> bool:
-        return self.everything or resource in self.exact or (self.wild is not None and self.wild(resource) is not None)
+        return self.fixed(resource) or (self.escaped is not None and self.escaped(resource) is not None)
 
     def __call__(self, resource: str, context: Context) -> bool:
         if self._fixed(resource):
@@ -249,31 +281,31 @@ class CompiledPolicy:
 V = TypeVar("V")
 
 
-class _IdentityCache:
+class _IdentityCache(Generic[V]):
     """Compiled forms keyed by object identity, holding the object so its id stays unique."""
 
-    def __init__(self):
-        self._items: dict[tuple, tuple[object, object]] = {}
+    def __init__(self, build: Callable[..., V]):
+        self._build = build
+        self._items: dict[tuple[int, bool], tuple[object, V]] = {}
 
-    def get(self, obj: object, extra: object, build: Callable[[], V]) -> V:
-        key = (id(obj), extra)
-        item = self._items.get(key)
+    def get(self, obj: object, flag: bool) -> V:
+        item = self._items.get((id(obj), flag))
         if item is not None and item[0] is obj:
-            return item[1]  # type: ignore[return-value]
+            return item[1]
         if len(self._items) >= _CACHE_LIMIT:
             self._items.clear()
-        value = build()
-        self._items[key] = (obj, value)
+        value = self._build(obj, flag)
+        self._items[(id(obj), flag)] = (obj, value)
         return value
 
 
-_policies = _IdentityCache()
-_statements = _IdentityCache()
+_policies: _IdentityCache[CompiledPolicy] = _IdentityCache(lambda policy, _: CompiledPolicy(policy))
+_statements: _IdentityCache[CompiledStatement] = _IdentityCache(CompiledStatement)
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
-    return _policies.get(policy, None, lambda: CompiledPolicy(policy))
+    return _policies.get(policy, False)
 
 
 def compiled_statement(statement: Statement, variables_enabled: bool) -> CompiledStatement:
-    return _statements.get(statement, variables_enabled, lambda: CompiledStatement(statement, variables_enabled))
+    return _statements.get(statement, variables_enabled)

@@ -28,7 +28,7 @@ import functools
 from dataclasses import dataclass
 from typing import Sequence
 
-from auditor.evaluate.compiled import CompiledStatement, GrantKind, compiled_policy
+from auditor.evaluate.compiled import CompiledPolicy, CompiledStatement, GrantKind, compiled_policy
 from auditor.evaluate.request import Decision, Request
 from auditor.model.policy import Policy, Statement
 
@@ -50,7 +50,7 @@ def arn_account(arn: str) -> str | None:
     if not arn.startswith("arn:"):
         return None
     parts = arn.split(":", 5)
-    return parts[4] or None if len(parts) == 6 else None
+    return (parts[4] or None) if len(parts) == 6 else None
 
 
 def principal_account(principal: str) -> str | None:
@@ -103,11 +103,11 @@ class _Tally:
             if self.deny is None:
                 self.deny = (label, st.statement)
 
-    def scan(self, label: str, policy: Policy, action: str, request: Request) -> bool:
+    def scan(self, label: str, policy: CompiledPolicy, action: str, request: Request) -> bool:
         """Apply an identity or boundary policy; True when one of its Allows matched."""
         allowed = False
         resource, context = request.resource, request.context
-        for st in compiled_policy(policy).candidates(action):
+        for st in policy.candidates(action):
             if st.resource_ok(resource, context, False) and st.conditions_ok(context):
                 self.note(label, st)
                 if not st.deny:
@@ -125,6 +125,24 @@ def evaluate(
     *,
     labels: Sequence[str] | None = None,
 ) -> Evaluation:
+    return evaluate_compiled(
+        request,
+        [compiled_policy(p) for p in identity_policies],
+        None if resource_policy is None else compiled_policy(resource_policy),
+        [compiled_policy(p) for p in boundaries],
+        labels=labels,
+    )
+
+
+def evaluate_compiled(
+    request: Request,
+    identity_policies: Sequence[CompiledPolicy],
+    resource_policy: CompiledPolicy | None = None,
+    boundaries: Sequence[CompiledPolicy] = (),
+    *,
+    labels: Sequence[str] | None = None,
+) -> Evaluation:
+    """`evaluate` for callers that keep compiled policies (the batch runner, the scan)."""
     id_labels, rp_label, b_labels = _labels(labels, len(identity_policies), resource_policy is not None,
                                             len(boundaries))
     action = request.action.lower()
@@ -145,7 +163,7 @@ def evaluate(
     grant: tuple[GrantKind, str, Statement] | None = None
     if resource_policy is not None:
         resource, context = request.resource, request.context
-        for st in compiled_policy(resource_policy).candidates(action):
+        for st in resource_policy.candidates(action):
             kind = st.principal_grant(principal, account, bool(boundaries))
             if kind is None or not (st.resource_ok(resource, context, True) and st.conditions_ok(context)):
                 continue

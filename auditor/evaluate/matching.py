@@ -20,6 +20,10 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
+_GLOB_TOKENS = re.compile(r"([*?])")
+_ARN_TOKENS = re.compile(r"([*?:])")
+
+
 def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
     """Regex source for a StringLike-style glob: `*` and `?` cross every character.
 
@@ -31,8 +35,8 @@ def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
         if not wild:
             out.append(re.escape(text))
             continue
-        for ch in text:
-            out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        for token in _GLOB_TOKENS.split(text):
+            out.append(".*" if token == "*" else "." if token == "?" else re.escape(token))
     return "".join(out)
 
 
@@ -47,17 +51,28 @@ def arn_source(chunks: Iterable[tuple[str, bool]]) -> str:
         if not wild:
             out.append(re.escape(text))
             continue
-        for ch in text:
-            if ch == ":":
+        for token in _ARN_TOKENS.split(text):
+            if token == ":":
                 segment += 1
                 out.append(":")
-            elif ch == "*":
+            elif token == "*":
                 out.append(".*" if segment >= spanning_from else "[^:]*")
-            elif ch == "?":
+            elif token == "?":
                 out.append("." if segment >= spanning_from else "[^:]")
             else:
-                out.append(re.escape(ch))
+                out.append(re.escape(token))
     return "".join(out)
+
+
+def trailing_star_prefix(pattern: str) -> str | None:
+    """`abc*` -> `abc` when the final `*` is the only wildcard: a prefix test is then enough.
+
+    For ARNs too: a final `*` is either in the resource segment or ends a short pattern, and
+    both may span the rest of the ARN.
+    """
+    if pattern.endswith("*") and not has_wildcard(pattern[:-1]):
+        return pattern[:-1]
+    return None
 
 
 @functools.lru_cache(maxsize=16384)

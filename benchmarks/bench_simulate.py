@@ -1,0 +1,172 @@
+"""Benchmark of `auditor simulate --batch`: evaluations per second and peak memory.
+
+Generates N deterministic, realistic cases (the seed policies, shared by many cases, plus per-case
+project policies; users, roles, sessions and the Pinpoint service principal; in-scope and
+out-of-scope requests; contexts with source IPs, tags and user names; some resource policies and
+boundaries), writes them to a temporary JSONL file and runs the batch in-process (and, with
+--subprocess, through the installed command line too).
+
+    python3 -m benchmarks.bench_simulate [-n 200000] [--subprocess] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import json
+import pstats
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = Path(os.environ.get("AUDITOR_SHARED", ROOT.parent / "shared")) / "fixtures" / "seed_policies"
+ACCT, OTHER = "111122223333", "444455556666"
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+ACTIONS = (
+    "mobiletargeting:GetApp", "mobiletargeting:GetApps", "mobiletargeting:GetCampaign",
+    "mobiletargeting:UpdateCampaign", "mobiletargeting:CreateSegment", "mobiletargeting:DeleteApp",
+    "mobiletargeting:GetSegments", "mobiletargeting:PutEvents", "mobiletargeting:ListTemplates",
+    "ses:SendEmail", "ses:SendRawEmail", "ses:GetAccount", "sms-voice:ListConfigurationSets",
+    "sms-voice:DeleteConfigurationSet", "iam:GetUser", "iam:ListUsers", "s3:ListBucket",
+)
+SEED_USABLE = (
+    "01_console_readonly.json", "02_single_project_readonly.json", "03_project_limited_write.json",
+    "04_tag_based_view.json", "05_view_own_permissions.json", "06_api_readonly.json", "07_api_admin.json",
+    "08_sms_voice_readonly.json", "09_sms_voice_admin.corrected.json", "10_ip_restricted_project.json",
+    "11_tag_based_project_modify.json",
+)
+
+
+def _project_policy(rng: random.Random, project: str, region: str) -> dict:
+    """A per-principal policy: one project, a few actions, sometimes a condition or a deny."""
+    arn = f"arn:aws:mobiletargeting:{region}:{ACCT}:apps/{project}"
+    statements = [{
+        "Sid": "Project", "Effect": "Allow",
+        "Action": rng.sample(["mobiletargeting:Get*", "mobiletargeting:List*", "mobiletargeting:Update*",
+                              "mobiletargeting:Create*", "mobiletargeting:Put*"], 3),
+        "Resource": [arn, f"{arn}/*"],
+    }]
+    if rng.random() < 0.4:
+        statements[0]["Condition"] = {"IpAddress": {"aws:SourceIp": f"10.{rng.randrange(256)}.0.0/16"}}
+    if rng.random() < 0.3:
+        statements.append({"Effect": "Deny", "Action": "mobiletargeting:Delete*", "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def generate(n: int, seed: int = 7) -> Iterator[str]:
+    rng = random.Random(seed)
+    seeds = [json.loads((SEED_DIR / name).read_text()) for name in SEED_USABLE]
+    ses_policy = json.loads((SEED_DIR / "12_ses_identity_for_pinpoint.json").read_text())
+    boundary = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["mobiletargeting:*", "ses:*", "iam:Get*"], "Resource": "*"}]}
+    projects = [f"{rng.getrandbits(128):032x}" for _ in range(200)] + ["810c7aab86d42fb2b56c8c966example"]
+    users = [f"user-{i}" for i in range(500)] + ["richard-roe"]
+    for i in range(n):
+        region = rng.choice(REGIONS[:1] * 4 + REGIONS)
+        project = rng.choice(projects)
+        user = rng.choice(users)
+        account = ACCT if rng.random() < 0.95 else OTHER
+        principal = rng.choice((
+            f"arn:aws:iam::{account}:user/{user}", f"arn:aws:iam::{account}:role/app-{user}",
+            f"arn:aws:sts::{account}:assumed-role/app-{user}/s{i % 7}",
+        ))
+        identities = rng.sample(seeds, rng.choice((1, 1, 2, 3)))
+        if rng.random() < 0.15:  # a principal-specific policy, seen once
+            identities.append(_project_policy(rng, project, region))
+        action = rng.choice(ACTIONS)
+        service = action.split(":")[0]
+        resource_policy = None
+        if service == "ses":
+            resource = f"arn:aws:ses:{region}:{ACCT}:identity/sender@example.com"
+            if rng.random() < 0.5:
+                resource_policy = ses_policy
+                principal = "pinpoint.amazonaws.com"
+        elif service == "iam":
+            resource = f"arn:aws:iam::{ACCT}:user/{rng.choice((user, 'someone'))}"
+        elif service == "s3":
+            resource = "arn:aws:s3:::bucket-" + str(rng.randrange(10))
+        elif service == "sms-voice":
+            resource = "*"
+        else:
+            resource = rng.choice((f"arn:aws:mobiletargeting:{region}:{ACCT}:apps/{project}",
+                                   f"arn:aws:mobiletargeting:{region}:{ACCT}:apps/{project}/campaigns/c{i % 13}",
+                                   f"arn:aws:mobiletargeting:{region}:{ACCT}:apps/*"))
+        context = {"aws:SourceIp": f"{rng.choice((54, 10))}.{rng.randrange(256)}.143.{rng.randrange(256)}",
+                   "aws:username": user, "aws:ResourceTag/Owner": rng.choice((user, "richard-roe", "other"))}
+        if rng.random() < 0.3:
+            context["aws:SourceAccount"] = ACCT
+            context["aws:SourceArn"] = f"arn:aws:mobiletargeting:{region}:{ACCT}:apps/{project}"
+        if rng.random() < 0.1:
+            identities = [json.dumps(p) for p in identities]  # policies may come as JSON strings
+        case = {"id": i, "identity_policies": identities, "resource_policy": resource_policy,
+                "permission_boundaries": [boundary] if rng.random() < 0.2 else [],
+                "request": {"principal": principal, "action": action, "resource": resource, "context": context}}
+        yield json.dumps(case)
+
+
+def run_in_process(path: Path) -> tuple[float, float, int, dict[str, int]]:
+    from auditor.evaluate.batch import BatchRunner
+
+    runner = BatchRunner()
+    decisions = dict.fromkeys(("Allowed", "ImplicitlyDenied", "ExplicitlyDenied", "Error"), 0)
+    labels = [(f'"decision": "{d}"', d) for d in decisions]
+    start, cpu_start = time.perf_counter(), time.process_time()
+    with open(path, "rb") as stream, open(os.devnull, "w") as sink:
+        for number, line in enumerate(stream, start=1):
+            out = runner.run_line(line, number)
+            if out is not None:
+                sink.write(out + "\n")
+                decisions[next(d for label, d in labels if label in out)] += 1
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return elapsed, cpu, sum(decisions.values()), decisions
+
+
+def run_subprocess(path: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "auditor", "simulate", "--batch", str(path)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=100_000, help="number of cases (default 100000)")
+    parser.add_argument("--subprocess", action="store_true", help="also time `python -m auditor simulate --batch`")
+    parser.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.jsonl"
+        started = time.perf_counter()
+        with open(path, "w") as out:
+            for line in generate(args.n):
+                out.write(line + "\n")
+        size_mb = path.stat().st_size / 1e6
+        print(f"generated {args.n:,} cases ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+        elapsed, cpu, count, decisions = run_in_process(path)
+        if args.profile:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # CPU time is reported beside wall time: on a shared machine it is the steadier figure.
+        print(f"in-process: {count:,} evaluations in {elapsed:.2f} s wall = {count / elapsed:,.0f} evaluations/s "
+              f"({count / cpu:,.0f}/s of CPU time); peak RSS {peak_mb:.0f} MB; decisions {decisions}")
+        if args.subprocess:
+            wall = run_subprocess(path)
+            child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"subprocess: {args.n / wall:,.0f} evaluations/s end to end ({wall:.2f} s, "
+                  f"peak RSS {child_mb:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
