@@ -6,6 +6,7 @@ global mutable state in auditor.
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
 import importlib
 import pkgutil
@@ -99,6 +100,9 @@ class PolicyContext:
 class Check:
     meta: CheckMeta
     func: Callable[..., Iterable[Hit]]
+    # A policy-scope check may have an account-wide form (see `scan_variant`) that replaces it in
+    # scans, where it sees every policy reaching a principal and the allowlists.
+    scan_func: Callable[..., Iterable[Hit]] | None = None
 
 
 REGISTRY: dict[str, Check] = {}
@@ -121,18 +125,48 @@ def check(
         if id in REGISTRY and REGISTRY[id].func is not func:
             raise RuntimeError(f"check id {id} registered twice")
         REGISTRY[id] = Check(CheckMeta(id, name, severity, title, rationale, remediation, doc_url, scope), func)
+        _registry_changed()
         return func
 
     return decorate
 
 
-def load_checks() -> dict[str, Check]:
-    """Import every module of the `checks` package once; returns the registry sorted by id."""
-    import checks  # the rules live outside the engine, as the project layout requires
+def scan_variant(id: str):
+    """Register the account-wide form of the policy-scope check `id` (defined just above it):
+    a scan runs it, with the engine's ScanContext, instead of the per-document function; lint
+    keeps the per-document one."""
 
-    for module in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"checks.{module.name}")
-    return dict(sorted(REGISTRY.items()))
+    def decorate(func: Callable[..., Iterable[Hit]]):
+        REGISTRY[id] = dataclasses.replace(REGISTRY[id], scan_func=func)
+        _registry_changed()
+        return func
+
+    return decorate
+
+
+_sorted_cache: tuple[int, dict[str, Check]] | None = None
+_imported = False
+
+
+def load_checks() -> dict[str, Check]:
+    """Import every module of the `checks` package once; returns the registry sorted by id.
+
+    Called for every policy of a scan, so the sorted view is cached until the registry changes."""
+    global _sorted_cache, _imported
+    if not _imported:
+        import checks  # the rules live outside the engine, as the project layout requires
+
+        for module in pkgutil.iter_modules(checks.__path__):
+            importlib.import_module(f"checks.{module.name}")
+        _imported = True
+    if _sorted_cache is None or _sorted_cache[0] != len(REGISTRY):
+        _sorted_cache = (len(REGISTRY), dict(sorted(REGISTRY.items())))
+    return _sorted_cache[1]
+
+
+def _registry_changed() -> None:
+    global _sorted_cache
+    _sorted_cache = None
 
 
 def resolve(selectors: Iterable[str]) -> set[str]:

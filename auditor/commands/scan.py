@@ -1,0 +1,165 @@
+"""`auditor scan`: collect (live, --input files or --demo), run the checks, write the reports.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/input error, 3 incomplete
+(some data could not be read and the gap is not accepted). 3 wins over 1: a scan that missed data
+cannot promise that what it did not see is harmless.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from auditor.config import FAIL_ON, FORMATS, Config, load_config
+from auditor.errors import UsageError
+from auditor.model.finding import Severity, Status
+from auditor.model.inventory import CoverageEntry, CoverageStatus
+from auditor.model.result import ScanResult
+
+LIVE_OPTIONS = ("profile", "region", "role_arn", "external_id", "session_name")
+
+
+def register(sub, name: str) -> None:
+    p = sub.add_parser(
+        name, help="scan an account (live, saved files or the demo) and write reports",
+        description="Scan one AWS account live through boto3, offline from saved files (--input), or the "
+                    "embedded demo account (--demo), and write HTML, CSV, JSON and SARIF reports.")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--input", action="extend", nargs="+", metavar="FILE", default=[],
+                        help="offline: a snapshot from `auditor collect` or `aws iam get-account-authorization-details` "
+                             "output (repeatable; files of one account are merged)")
+    source.add_argument("--demo", action="store_true", help="scan the embedded demo account (no AWS needed)")
+    add_live_options(p)
+    p.add_argument("--output-dir", metavar="DIR",
+                   help="where the reports go (default ./auditor-report, or $AUDITOR_OUTPUT_DIR)")
+    p.add_argument("--format", metavar="LIST", help=f"report formats, comma-separated: {','.join(FORMATS)} "
+                   "(default html,csv,json)")
+    p.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 when a finding is at or above this severity (default high)")
+    p.add_argument("--fail-on-new", action="store_true", help="with --baseline: only new findings count for --fail-on")
+    p.add_argument("--baseline", metavar="FILE", help="an earlier findings.json: mark findings new or existing")
+    p.add_argument("--checks", action="append", default=[], metavar="IDS", help="run only these checks (ids or names, comma-separated)")
+    p.add_argument("--skip-checks", action="append", default=[], metavar="IDS", help="skip these checks")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary line on stderr")
+    p.set_defaults(run=run)
+
+
+def add_live_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    p.add_argument("--region", action="append", default=[], metavar="REGION",
+                   help="region to read (repeatable; default scan.regions, else every enabled region)")
+    p.add_argument("--role-arn", metavar="ARN", help="assume this role first")
+    p.add_argument("--external-id", metavar="ID", help="external id for --role-arn")
+    p.add_argument("--session-name", metavar="NAME", help="role session name for --role-arn (default auditor)")
+    p.add_argument("--config", metavar="FILE", help="TOML config (default $AUDITOR_CONFIG)")
+
+
+def live_snapshot(args: argparse.Namespace, config: Config, progress: Callable[[str], None] | None):
+    from auditor.collect.collector import CollectOptions, collect_live
+    from auditor.collect.session import AwsTarget
+
+    scan = config.scan
+    target = AwsTarget(
+        profile=args.profile or scan.profile,
+        role_arn=args.role_arn or scan.role_arn,
+        external_id=args.external_id or scan.external_id,
+        session_name=args.session_name or scan.session_name,
+        regions=tuple(dict.fromkeys(args.region)) or scan.regions,
+    )
+    if target.external_id and not target.role_arn:
+        raise UsageError("--external-id needs --role-arn")
+    return collect_live(target, CollectOptions(rate_limit=scan.rate_limit, max_attempts=scan.max_attempts),
+                        progress=progress)
+
+
+def progress_printer(quiet: bool) -> Callable[[str], None] | None:
+    """Progress only for a person watching a terminal; a cron job's log gets the summary alone."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda message: print(f"auditor: {message}", file=sys.stderr, flush=True)
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def run(args: argparse.Namespace) -> int:
+    from auditor.collect.inventory_builder import build_inventory
+    from auditor.collect.snapshot import utc_now
+    from auditor.pipeline import analyse, exit_code
+    from auditor.report import formatter, write_reports
+
+    config = load_config(args.config)
+    if args.input or args.demo:
+        given = [f"--{o.replace('_', '-')}" for o in LIVE_OPTIONS if getattr(args, o)]
+        if given:
+            raise UsageError(f"{given[0]} applies to a live scan, not to {'--demo' if args.demo else '--input'}")
+    formats = _split([args.format]) if args.format else config.output.formats
+    for name in formats:
+        formatter(name)  # unknown formats fail before any AWS call
+    output_dir = Path(args.output_dir or config.output.dir)
+    fail_on = args.fail_on or config.output.fail_on
+    started = utc_now()
+    progress = progress_printer(args.quiet)
+
+    if args.demo:
+        from auditor.demo import demo_snapshot
+
+        snapshot = demo_snapshot(progress)
+    elif args.input:
+        from auditor.collect.offline import load_inputs
+
+        snapshot = load_inputs(args.input)
+    else:
+        snapshot = live_snapshot(args, config, progress)
+    inventory = build_inventory(snapshot)
+    result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
+                     baseline_path=args.baseline, started=started, notes=snapshot.notes)
+    written = write_reports(result, output_dir, formats)
+    if not args.quiet:
+        print(summary_line(result, written), file=sys.stderr)
+    return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
+
+
+def summary_line(result: ScanResult, written: Sequence[Path]) -> str:
+    active = [f for f in result.findings if f.status is not Status.SUPPRESSED]
+    counts = [(s.label, sum(1 for f in active if f.severity is s)) for s in sorted(Severity, reverse=True)]
+    detail = ", ".join(f"{n} {label}" for label, n in counts if n)
+    suppressed = len(result.findings) - len(active)
+    if suppressed:
+        detail = f"{detail}, {suppressed} suppressed" if detail else f"{suppressed} suppressed"
+    accounts = ", ".join(result.run.account_ids) or "an unknown account"
+    text = f"auditor: {len(active)} finding{'s' if len(active) != 1 else ''}"
+    text += f" ({detail})" if detail else ""
+    text += f" in {accounts}"
+    if written:
+        text += f"; report: {_display(report_to_show(written))}"
+    return text + gaps_clause(open_gaps(result.coverage))
+
+
+def open_gaps(coverage: Sequence[CoverageEntry]) -> list[CoverageEntry]:
+    return [c for c in coverage if c.status is not CoverageStatus.OK and not c.accepted]
+
+
+def gaps_clause(gaps: Sequence[CoverageEntry]) -> str:
+    if not gaps:
+        return ""
+    first = gaps[0]
+    return (f"; INCOMPLETE: {len(gaps)} coverage gap{'s' if len(gaps) != 1 else ''} "
+            f"(first: {first.family}@{first.region} {first.status.value}: {first.error})")
+
+
+def report_to_show(written: Sequence[Path]) -> Path:
+    for suffix in (".html", ".json", ".csv", ".sarif"):
+        for path in written:
+            if path.suffix == suffix:
+                return path
+    return written[0]
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)

