@@ -24,7 +24,7 @@ from auditor.model.finding import Severity
 from auditor.model.inventory import CoverageStatus
 from auditor.org import add_org_arguments, wants_org_scan
 from auditor.org.runner import run_org_scan, scan_organization
-from test_org_support import make_finding, make_result, ok
+from test_org_support import create_organization, make_finding, make_result, ok
 
 MEMBERS = 5
 
@@ -49,12 +49,7 @@ def org():
     """A moto organization with MEMBERS member accounts; yields (session, management id, member ids)."""
     with mock_aws():
         session = boto3.Session(region_name="us-east-1")
-        client = session.client("organizations")
-        client.create_organization(FeatureSet="ALL")
-        members = sorted(
-            client.create_account(Email=f"m{i}@example.com", AccountName=f"member-{i}")["CreateAccountStatus"]["AccountId"]
-            for i in range(MEMBERS)
-        )
+        members = create_organization(session, MEMBERS)
         management = session.client("sts").get_caller_identity()["Account"]
         yield session, management, members
 

@@ -15,6 +15,7 @@ from auditor.config import parse_config
 from auditor.org import add_org_arguments
 from auditor.org.runner import run_org_scan
 from test_org import deny_assume_role
+from test_org_support import create_organization
 
 WILDCARD_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*"}]})
@@ -37,10 +38,7 @@ def real_scan_one(config):
 def organization():
     with mock_aws():
         session = boto3.Session(region_name="us-east-1")
-        orgs = session.client("organizations")
-        orgs.create_organization(FeatureSet="ALL")
-        members = sorted(orgs.create_account(Email=f"m{i}@example.com", AccountName=f"m{i}")["CreateAccountStatus"]
-                         ["AccountId"] for i in range(3))
+        members = create_organization(session, 3)
         sts = session.client("sts")
         for account in members:
             creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/setup", RoleSessionName="setup")["Credentials"]

@@ -31,3 +31,14 @@ def make_result(account_ids: tuple[str, ...], findings: tuple[Finding, ...] = ()
 
 def ok(account: str, family: str = "iam:GetAccountAuthorizationDetails", region: str = "global") -> CoverageEntry:
     return CoverageEntry(family, region, CoverageStatus.OK, account_id=account)
+
+
+def create_organization(session, members: int) -> list[str]:
+    """Inside mock_aws: an organization (the caller is its management account) with `members`
+    member accounts; returns the member ids, sorted."""
+    client = session.client("organizations")
+    client.create_organization(FeatureSet="ALL")
+    return sorted(
+        client.create_account(Email=f"m{i}@example.com", AccountName=f"member-{i}")["CreateAccountStatus"]["AccountId"]
+        for i in range(members)
+    )
