@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from auditor.evaluate.compiled import CompiledStatement, Tri, compiled_statement
+from auditor.evaluate.compiled import CompiledStatement, Tri, compiled_policy, compiled_statement
 from auditor.model.policy import ConditionClause, Effect, Policy, Statement
 
 __all__ = ["Tri", "StaticMatch", "StaticAccess", "statement_matches", "static_access"]
@@ -98,11 +98,11 @@ class _Scan:
         answers: list[Tri] = []
         for index, policy in enumerate(policies, start=offset):
             best = Tri.NO
-            variables = policy.supports_variables
-            for statement in policy.statements:
-                m = _match(compiled_statement(statement, variables), self.action, self.resource, self.known)
+            for compiled in compiled_policy(policy).candidates(self.action):  # Action already matches
+                m = _match(compiled, self.action, self.resource, self.known)
                 if m.tri is Tri.NO:
                     continue
+                statement = compiled.statement
                 self.gating.update(dict.fromkeys(m.conditions))
                 if statement.effect is Effect.DENY:
                     self.denies.append((index, statement))
