@@ -94,6 +94,16 @@ def output_line(case_id: Any, decision: str, detail: str) -> str:
     return f'{{"id": {_encode_id(case_id)}, "decision": "{decision}", "detail": {_encode_string(detail)}}}'
 
 
+class _PolicyProblem(CaseError):
+    """A policy cannot be used; the caller adds where it is (`identity_policies[1]`)."""
+
+
+def _usable(hit: CompiledPolicy | str) -> CompiledPolicy:
+    if isinstance(hit, str):
+        raise _PolicyProblem(f": {hit}")
+    return hit
+
+
 class BatchRunner:
     def __init__(self):
         self._policies: dict[str, CompiledPolicy | str] = {}
@@ -108,37 +118,42 @@ class BatchRunner:
     def policy(self, raw: Any, where: str) -> CompiledPolicy:
         """A case's policy (object, JSON string, or (text, object) from the CaseReader), parsed once
         per distinct text: the text an object was read from, else its canonical (sorted) JSON."""
+        try:
+            return self._compiled(raw)
+        except _PolicyProblem as exc:
+            raise CaseError(f"{where}{exc}") from None
+
+    def _compiled(self, raw: Any) -> CompiledPolicy:
         text, value = raw if type(raw) is tuple else (None, raw)
         if value is None and text is not None:  # text the reader recognised without decoding it
             hit = self._policies.get(text)
             if hit is not None:
-                return self._usable(hit, where)
+                return _usable(hit)
             value = json.loads(text)
         if isinstance(value, str):
             key = value
         elif isinstance(value, dict):
             key = text if text is not None else json.dumps(value, sort_keys=True, separators=(",", ":"))
         else:
-            raise CaseError(f"{where} must be a policy object or a JSON string")
+            raise _PolicyProblem(" must be a policy object or a JSON string")
         hit = self._policies.get(key)
         if hit is None:
             policy = parse_policy(value)  # an object is not decoded twice
             hit = self._remember(key, unusable_reason(policy) or compiled_policy(policy))
-        return self._usable(hit, where)
-
-    @staticmethod
-    def _usable(hit: CompiledPolicy | str, where: str) -> CompiledPolicy:
-        if isinstance(hit, str):
-            raise CaseError(f"{where}: {hit}")
-        return hit
+        return _usable(hit)
 
     def _policies_of(self, case: dict, field: str) -> list[CompiledPolicy]:
         raw = case.get(field)
         if raw is None:
             return []
-        if not isinstance(raw, list):
+        if type(raw) is not list:
             raise CaseError(f"{field} must be a list of policies")
-        return [self.policy(p, f"{field}[{i}]") for i, p in enumerate(raw)]
+        try:
+            return [self._compiled(p) for p in raw]
+        except _PolicyProblem:
+            for i, p in enumerate(raw):  # find the culprit again, to name it
+                self.policy(p, f"{field}[{i}]")
+            raise
 
     def decide(self, case: Any) -> tuple[str, str]:
         """(decision, detail) for one decoded case; raises CaseError."""
@@ -165,7 +180,7 @@ class BatchRunner:
                     raise CaseError(f"line {number} is not UTF-8") from None
             if number == 1:
                 line = line.lstrip("\ufeff")  # a byte-order mark some editors write
-            if not line.strip():
+            if not line or line.isspace():
                 return None
             case = self._reader.read(line)
             if case is None:
