@@ -15,6 +15,7 @@ from test_collect_support import (
     bulk_users,
     collect,
     paginated_gaad,  # noqa: F401 - fixture
+    sesv2_pages,  # noqa: F401 - fixture
 )
 
 from auditor.collect.inventory_builder import build_inventory
@@ -126,3 +127,15 @@ def test_projects_with_inline_tags_need_no_extra_call(aws, monkeypatch):
 
     assert snapshot.pinpoint["us-east-1"][0]["tags"] == {"Owner": "inline"}
     assert recorder.count("ListTagsForResource") == 0
+
+
+def test_ses_identities_are_read_across_pages(aws, sesv2_pages):
+    for i in range(130):
+        add_ses_identity(aws, "us-east-1", f"user{i:03d}@example.com")
+    recorder = CallRecorder()
+
+    snapshot = collect(aws, regions=["us-east-1"], recorder=recorder)
+
+    assert len(snapshot.ses["us-east-1"]) == 130
+    assert recorder.count("ListEmailIdentities") == 2  # moto's page size is 100
+    assert recorder.count("GetEmailIdentity") == 130

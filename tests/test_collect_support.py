@@ -81,6 +81,19 @@ def fast_retries(monkeypatch):
     monkeypatch.setattr(adaptive.ClientRateLimiter, "on_sending_request", lambda self, request, **kw: None)
 
 
+@pytest.fixture
+def two_enabled_regions(monkeypatch):
+    """Region discovery over an account with two regions on and one opt-in region off (moto lists
+    every region of the partition, and a discovery test should not read thirty of them)."""
+    from moto.ec2.models.availability_zones_and_regions import Region, RegionsAndZonesBackend
+
+    monkeypatch.setattr(RegionsAndZonesBackend, "regions", [
+        Region("us-east-1", "ec2.us-east-1.amazonaws.com", "opt-in-not-required"),
+        Region("eu-west-1", "ec2.eu-west-1.amazonaws.com", "opt-in-not-required"),
+        Region("af-south-1", "ec2.af-south-1.amazonaws.com", "not-opted-in"),
+    ])
+
+
 @contextlib.contextmanager
 def iam_enforced(monkeypatch):
     import moto.iam.access_control as access_control

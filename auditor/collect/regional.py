@@ -20,17 +20,10 @@ def read_ses_identities(client: Any, region: str, log: CoverageLog) -> list[dict
 
     An identity whose details cannot be read keeps `Policies: null` (unknown, not "none") and the
     region gets a gap naming how many were missed."""
-    summaries: list[dict[str, Any]] = []
-    request: dict[str, Any] = {}
     try:
         # No PageSize: the service default is fine and some endpoints mishandle the parameter.
-        while True:
-            page = client.list_email_identities(**request)
-            summaries.extend(s for s in page.get("EmailIdentities") or () if s.get("IdentityName"))
-            token = page.get("NextToken")
-            if not token:
-                break
-            request["NextToken"] = token
+        listed = _all_pages(client.list_email_identities, "EmailIdentities", "NextToken")
+        summaries = [s for s in listed if s.get("IdentityName")]
     except Exception as exc:  # noqa: BLE001 - recorded as a coverage gap
         log.failed(SES_LIST, region, exc)
         return []
@@ -71,16 +64,8 @@ def read_ses_identities(client: Any, region: str, log: CoverageLog) -> list[dict
 def read_pinpoint_projects(client: Any, region: str, log: CoverageLog) -> list[dict[str, Any]]:
     """Every project (application) with `tags`; tags come inline, and are asked for separately only
     for projects whose answer lacks them."""
-    projects: list[dict[str, Any]] = []
-    request: dict[str, Any] = {}
     try:
-        while True:
-            answer = client.get_apps(**request).get("ApplicationsResponse") or {}
-            projects.extend(plain(a) for a in answer.get("Item") or ())
-            token = answer.get("NextToken")
-            if not token:
-                break
-            request["Token"] = token
+        projects = [plain(a) for a in _all_pages(client.get_apps, "Item", "Token", wrapper="ApplicationsResponse")]
     except Exception as exc:  # noqa: BLE001 - recorded as a coverage gap
         log.failed(APPS_LIST, region, exc)
         return []
@@ -99,3 +84,18 @@ def read_pinpoint_projects(client: Any, region: str, log: CoverageLog) -> list[d
     elif untagged:
         log.ok(APPS_TAGS, region)
     return projects
+
+
+def _all_pages(call: Any, items: str, token_param: str, *, wrapper: str = "") -> list[dict[str, Any]]:
+    """Every item of a NextToken-paged operation (these two have no boto3 paginator)."""
+    out: list[dict[str, Any]] = []
+    request: dict[str, Any] = {}
+    while True:
+        page = call(**request)
+        if wrapper:
+            page = page.get(wrapper) or {}
+        out.extend(page.get(items) or ())
+        token = page.get("NextToken")
+        if not token:
+            return out
+        request[token_param] = token
