@@ -101,10 +101,10 @@ def bench_size(size: int, opts: Options, cs_exe: Path | None) -> SizeResult:
     gaad = input_file(size, opts.seed)
     with tempfile.TemporaryDirectory(prefix=f"bench-{size}-", dir=OUT) as tmp:
         work = Path(tmp)
-        load_s = json_load_seconds(gaad, repeat=3 if gaad.stat().st_size < 100e6 else 1)
+        load_s, load_cpu_s = json_load_seconds(gaad, repeat=3 if gaad.stat().st_size < 100e6 else 1)
         print(f"[{size}] json.load {load_s:.2f} s; auditor scan ...", file=sys.stderr)
         scan = run_measured(auditor_command(gaad, work / "report"), work / "auditor.log", cwd=REPO, env=_env())
-        result = SizeResult(size, gaad.stat().st_size / 1e6, load_s, scan)
+        result = SizeResult(size, gaad.stat().st_size / 1e6, load_s, load_cpu_s, scan)
         if opts.stages:
             print(f"[{size}] stage breakdown ...", file=sys.stderr)
             result.stages = stage_breakdown(gaad, work)
@@ -150,9 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     cs_exe = cloudsplaining_baseline.ensure_installed(OUT) if opts.cloudsplaining else None
+    load_before = os.getloadavg()[0]
     results = [bench_size(size, opts, cs_exe) for size in opts.sizes]
     command = "python -m benchmarks.run " + shlex.join(sys.argv[1:] if argv is None else argv)
-    header = [f"Command: `{command}`", f"Machine: {machine_line()}"]
+    header = [f"Command: `{command}`", f"Machine: {machine_line()}",
+              f"Load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}"]
     if cs_exe is not None:
         header.append(f"cloudsplaining {cloudsplaining_baseline.version(cs_exe)} in its own venv")
     text = render_markdown(results, header, opts.notes)

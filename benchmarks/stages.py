@@ -43,6 +43,7 @@ class StageTime:
     label: str
     depth: int
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     calls: int = 0
 
 
@@ -59,11 +60,12 @@ class StageClock:
             key = (label, self.depth)
             entry = self.times.setdefault(key, StageTime(label, self.depth))
             self.depth += 1
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             try:
                 return func(*args, **kwargs)
             finally:
                 entry.seconds += time.perf_counter() - start
+                entry.cpu_seconds += time.process_time() - cpu
                 entry.calls += 1
                 self.depth -= 1
 
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--format", default="html,csv,json")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     from auditor.cli import main as auditor_main  # imports count in the total, as in a real run
 
     clock = StageClock()
@@ -147,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "exit_code": code,
         "import_s": scan_start - start,
         "scan_s": end - scan_start,
+        "cpu_s": time.process_time() - cpu,
         "instrumented": found,
         "stages": [asdict(t) for t in clock.times.values()],
     }))
