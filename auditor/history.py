@@ -3,7 +3,7 @@
 Three tables, written once per run in one transaction:
   runs          one row per run: its metadata and the open finding counts by severity
   findings      one row per fingerprint ever seen: first_seen / last_seen (run start times)
-  run_findings  which fingerprints each run saw, with their severity and status that run
+  run_findings  which findings each run saw, with their severity that run and whether suppressed
 
 first_seen is the start of the first recorded run that saw the fingerprint, even if the finding
 was fixed and came back in between: the finding's age is how long the problem has been known.
@@ -44,9 +44,10 @@ CREATE TABLE IF NOT EXISTS runs (
     resolved INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS findings (
-    fingerprint TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
     check_id TEXT NOT NULL,
-    severity TEXT NOT NULL,
+    severity INTEGER NOT NULL,
     account_id TEXT NOT NULL,
     resource_arn TEXT NOT NULL,
     principal_arn TEXT NOT NULL,
@@ -54,12 +55,13 @@ CREATE TABLE IF NOT EXISTS findings (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
+-- One row per finding per run, kept small (integers) since it grows with every scheduled run.
 CREATE TABLE IF NOT EXISTS run_findings (
     run_id INTEGER NOT NULL REFERENCES runs(id),
-    fingerprint TEXT NOT NULL REFERENCES findings(fingerprint),
-    severity TEXT NOT NULL,
-    status TEXT NOT NULL,
-    PRIMARY KEY (run_id, fingerprint)
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    severity INTEGER NOT NULL,
+    suppressed INTEGER NOT NULL,
+    PRIMARY KEY (run_id, finding_id)
 ) WITHOUT ROWID;
 """
 
@@ -138,17 +140,31 @@ def record_run(path: str | Path, result: ScanResult) -> int:
                 f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
             )
             run_id = int(cur.lastrowid)
+            # Staged in a temporary table so that the upsert and the per-run rows are two
+            # set-based statements instead of 100,000 lookups each.
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS staged (fingerprint TEXT PRIMARY KEY, check_id TEXT, "
+                        "severity INTEGER, account_id TEXT, resource_arn TEXT, principal_arn TEXT, title TEXT, "
+                        "suppressed INTEGER)")
+            con.execute("DELETE FROM staged")
             con.executemany(
-                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET "
+                "INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(f.fingerprint, f.check_id, int(f.severity), f.account_id, f.resource_arn, f.principal_arn, f.title,
+                  int(f.status is Status.SUPPRESSED)) for f in unique.values()],
+            )
+            con.execute(
+                "INSERT INTO findings (fingerprint, check_id, severity, account_id, resource_arn, principal_arn, title, "
+                "first_seen, last_seen) SELECT fingerprint, check_id, severity, account_id, resource_arn, principal_arn, "
+                "title, :started, :started FROM staged WHERE true ON CONFLICT(fingerprint) DO UPDATE SET "
                 "severity = CASE WHEN excluded.last_seen >= last_seen THEN excluded.severity ELSE severity END, "
                 "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)",
-                [(f.fingerprint, f.check_id, f.severity.label, f.account_id, f.resource_arn, f.principal_arn,
-                  f.title, run.started, run.started) for f in unique.values()],
+                {"started": run.started},
             )
-            con.executemany(
-                "INSERT INTO run_findings VALUES (?, ?, ?, ?)",
-                [(run_id, f.fingerprint, f.severity.label, f.status.value) for f in unique.values()],
+            con.execute(
+                "INSERT INTO run_findings SELECT ?, f.id, s.severity, s.suppressed FROM staged s "
+                "JOIN findings f USING (fingerprint)",
+                (run_id,),
             )
+            con.execute("DELETE FROM staged")
     return run_id
 
 
@@ -167,14 +183,13 @@ def trend(path: str | Path, limit: int | None = None) -> Trend:
         latest = runs[-1]
         rows = con.execute(
             "SELECT f.fingerprint, f.check_id, rf.severity, f.account_id, f.resource_arn, f.principal_arn, f.title, "
-            "f.first_seen FROM run_findings rf JOIN findings f USING (fingerprint) "
-            "WHERE rf.run_id = ? AND rf.status != ?",
-            (latest.id, Status.SUPPRESSED.value),
+            "f.first_seen FROM run_findings rf JOIN findings f ON f.id = rf.finding_id "
+            "WHERE rf.run_id = ? AND NOT rf.suppressed",
+            (latest.id,),
         ).fetchall()
     now = _when(latest.started)
     ages = [
-        FindingAge(fp, check, Severity.parse(sev), acct, res, princ, title, first,
-                   max(0, (now - _when(first)).days) if now and _when(first) else 0)
+        FindingAge(fp, check, Severity(sev), acct, res, princ, title, first, _days(now, _when(first)))
         for fp, check, sev, acct, res, princ, title, first in rows
     ]
     ages.sort(key=lambda a: (-a.days_open, -int(a.severity), a.check_id, a.fingerprint))
@@ -196,6 +211,10 @@ def _runs(con: sqlite3.Connection, limit: int | None) -> tuple[RunRecord, ...]:
         out.append(RunRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), tuple(json.loads(r[5])), r[6],
                              bool(r[7]), r[8], counts, suppressed, new, resolved))
     return tuple(reversed(out))
+
+
+def _days(now: dt.datetime | None, then: dt.datetime | None) -> int:
+    return max(0, (now - then).days) if now and then else 0
 
 
 def _when(text: str) -> dt.datetime | None:
