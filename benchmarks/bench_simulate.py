@@ -127,6 +127,15 @@ def run_in_process(path: Path) -> tuple[float, float, int, dict[str, int]]:
     return elapsed, cpu, sum(decisions.values()), decisions
 
 
+def json_baseline(path: Path) -> float:
+    """CPU seconds to only json.loads every line: the floor any Python batch reader stands on."""
+    start = time.process_time()
+    with open(path, "rb") as stream:
+        for line in stream:
+            json.loads(line)
+    return time.process_time() - start
+
+
 def run_subprocess(path: Path) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "auditor", "simulate", "--batch", str(path)], cwd=ROOT, check=True,
@@ -160,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         # CPU time is reported beside wall time: on a shared machine it is the steadier figure.
         print(f"in-process: {count:,} evaluations in {elapsed:.2f} s wall = {count / elapsed:,.0f} evaluations/s "
               f"({count / cpu:,.0f}/s of CPU time); peak RSS {peak_mb:.0f} MB; decisions {decisions}")
+        floor = json_baseline(path)
+        print(f"baseline: json.loads alone {count / floor:,.0f} lines/s of CPU time; "
+              f"the batch costs {cpu / floor:.1f}x that")
         if args.subprocess:
             wall = run_subprocess(path)
             child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

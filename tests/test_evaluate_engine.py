@@ -313,3 +313,17 @@ def test_compiled_policies_are_reused_and_distinct_objects_not_confused():
     assert compiled_policy(a) is compiled_policy(a)
     assert compiled_policy(a) is not compiled_policy(b)
     assert decide(req(), [a]) is ALLOWED and decide(req(), [b]) is EXPLICIT
+
+
+def test_request_make_normalises_context():
+    r = Request.make(USER, "s3:GetObject", "*", {"aws:TagKeys": "a", "AWS:tagkeys": ["b", "c"], "aws:SourceIp": "1.2.3.4"})
+    assert r.context == {"aws:tagkeys": ("a", "b", "c"), "aws:sourceip": ("1.2.3.4",)}
+    assert Request.make(USER, "s3:GetObject", "*", None, "").resource_account is None
+
+
+def test_labels_can_name_every_policy():
+    resource_policy = rp({"AWS": USER})
+    result = evaluate(send(), [policy(allow("s3:*"))], resource_policy, [policy(allow())],
+                      labels=["mine.json", "identity.json", "boundary.json"])
+    assert result.detail == "allowed by identity.json statement #0, which names the principal"
+    assert [m.policy_label for m in result.matched] == ["boundary.json", "identity.json"]

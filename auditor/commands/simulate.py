@@ -30,7 +30,8 @@ def register(sub, name: str) -> None:
     p.add_argument("--action", metavar="SERVICE:ACTION")
     p.add_argument("--resource", metavar="ARN")
     p.add_argument("--principal", metavar="ARN", default="",
-                   help="who asks (user, role, assumed-role session ARN, or a service such as pinpoint.amazonaws.com)")
+                   help="who asks: a user, role or assumed-role session ARN, or a service such as "
+                   "pinpoint.amazonaws.com (default: an unnamed principal of the resource's account)")
     p.add_argument("--resource-account", metavar="ID", help="resource owner when the ARN has no account")
     p.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
                    help="request context; repeat a key to give it several values")

@@ -17,10 +17,13 @@ from typing import Any
 # with a policy that came through json.loads.
 Raw = tuple[str, Any]
 _scan = json.JSONDecoder().scan_once  # the C scanner: (value, end) for the JSON value at an index
-# A member name without escapes, with the whitespace around it and the colon; then a separator.
-_MEMBER = re.compile(r'[ \t\n\r]*"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*').match
-_SEPARATOR = re.compile(r"[ \t\n\r]*([,}\]])[ \t\n\r]*").match
-_OPEN = re.compile(r"[ \t\n\r]*([{\[])[ \t\n\r]*").match
+_BLANK = r"[ \t\n\r]*"
+# The opening brace and first member name (without escapes), or an empty object; then after each
+# value, the next member name or the closing brace at the end of the line: one match per member.
+_FIRST = re.compile(rf'{_BLANK}\{{{_BLANK}(?:"([^"\\]*)"{_BLANK}:{_BLANK}|(\}}){_BLANK}\Z)').match
+_NEXT = re.compile(rf'{_BLANK}(?:,{_BLANK}"([^"\\]*)"{_BLANK}:{_BLANK}|(\}}){_BLANK}\Z)').match
+_ITEM = re.compile(rf"{_BLANK}(?:,{_BLANK}|(\]))").match  # after an array element
+_LIST_START = re.compile(rf"\[{_BLANK}(\])?").match
 POLICY_LISTS = frozenset(("identity_policies", "permission_boundaries"))
 POLICY_MEMBERS = frozenset(("resource_policy",))
 _PREFIX = 96  # characters that index known texts
@@ -52,46 +55,38 @@ class CaseReader:
         return (raw, value), end
 
     def _policy_list(self, text: str, index: int) -> tuple[list[Raw], int]:
-        """The JSON array at `index` (just after its '[' and blanks), element by element."""
+        """The JSON array at `index` (its '['), element by element."""
+        start = _LIST_START(text, index)
+        if start.group(1):
+            return [], start.end()
         items: list[Raw] = []
-        if text[index] == "]":
-            return items, index + 1
+        index = start.end()
         while True:
             item, index = self._policy(text, index)
             items.append(item)
-            sep = _SEPARATOR(text, index)
-            if sep is None or sep.group(1) == "}":
+            after = _ITEM(text, index)
+            if after is None:
                 raise ValueError("expected , or ]")
-            index = sep.end()
-            if sep.group(1) == "]":
+            index = after.end()
+            if after.group(1):
                 return items, index
 
     def read(self, text: str) -> dict | None:
         """The case object, policies as Raw pairs; None when the line needs json.loads."""
         try:
-            opening = _OPEN(text)
-            if opening is None or opening.group(1) != "{":
-                return None
+            member = _FIRST(text)
             case: dict[str, Any] = {}
-            index = opening.end()
-            if text[index] == "}":
-                return case if not text[index + 1 :].strip() else None
-            while True:
-                member = _MEMBER(text, index)
-                if member is None:
-                    return None
+            while member is not None:
+                if member.group(2):
+                    return case
                 key, index = member.group(1), member.end()
                 if key in POLICY_LISTS and text[index] == "[":
-                    case[key], index = self._policy_list(text, _OPEN(text, index).end())
+                    case[key], index = self._policy_list(text, index)
                 elif key in POLICY_MEMBERS and text[index] in '{"':
                     case[key], index = self._policy(text, index)
                 else:
                     case[key], index = _scan(text, index)
-                sep = _SEPARATOR(text, index)
-                if sep is None or sep.group(1) == "]":
-                    return None
-                index = sep.end()
-                if sep.group(1) == "}":
-                    return case if index == len(text) else None
+                member = _NEXT(text, index)
+            return None
         except (StopIteration, ValueError, IndexError):
             return None
