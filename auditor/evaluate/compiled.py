@@ -110,12 +110,16 @@ class ResourceMatcher:
     __slots__ = ("fixed", "escaped", "templates")
 
     def __init__(self, patterns: Iterable[str], variables_enabled: bool):
-        templates = [parse_template(p, variables_enabled) for p in patterns]
+        plain: list[str] = []
+        templates: list[Template] = []
+        for pattern in patterns:
+            if variables_enabled and "${" in pattern:
+                templates.append(parse_template(pattern, True))
+            else:
+                plain.append(pattern)
         self.templates = tuple(t for t in templates if t.has_variables)
-        # Escapes (${*}) make a literal star: such templates keep their own regex, not the text test.
-        plain = [t.source for t in templates if len(t.parts) == 1 and t.parts[0].kind is PartKind.PATTERN]
-        escaped = tuple(arn_source(t.static_chunks()) for t in templates
-                        if not t.has_variables and t.source not in plain)
+        # Only escapes (${*}): a literal star, so such a template keeps its own regex.
+        escaped = tuple(arn_source(t.static_chunks()) for t in templates if not t.has_variables)
         self.fixed = _Patterns(plain, _arn_pattern_source)
         self.escaped = _alternation(escaped)
 
