@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from auditor.errors import InputError, UsageError
-from auditor.exitcodes import ExitCode
 from auditor.model.access import ActionAccess, PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.inventory import CoverageEntry, CoverageStatus
@@ -191,21 +190,6 @@ def principal_from_record(p: Mapping[str, Any]) -> PrincipalAccess:
         services, _text(p.get("archetype", "")), _text(p.get("nearest_archetype", "")),
         tuple(map(_text, p.get("excess", ()))), **extra,
     )
-
-
-def exit_code(result: ScanResult, fail_on: str, *, new_only: bool = False) -> ExitCode:
-    """Exit code of a finished run (design.md section 2): incomplete (3) takes precedence over
-    findings at or above `fail_on` (1); suppressed findings never count, and with `new_only`
-    neither do findings already in the baseline."""
-    if result.incomplete:
-        return ExitCode.INCOMPLETE
-    if fail_on.lower() == "never":
-        return ExitCode.OK
-    threshold = Severity.parse(fail_on)
-    counted = (Status.NEW,) if new_only else (Status.NEW, Status.EXISTING)
-    if any(f.severity >= threshold and f.status in counted for f in result.findings):
-        return ExitCode.FINDINGS
-    return ExitCode.OK
 
 
 def summary_line(result: ScanResult, written: Sequence[Path] = ()) -> str:

@@ -5,8 +5,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.errors import InputError
-from auditor.exitcodes import ExitCode
-from auditor.merge import combine, exit_code, load_result, merge_paths
+from auditor.merge import combine, load_result, merge_paths
 from auditor.model.access import ActionAccess, PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import Severity, Status
 from auditor.model.inventory import CoverageEntry, CoverageStatus
@@ -58,22 +57,6 @@ def test_finding_resolved_in_one_part_but_present_in_another_is_not_resolved():
     assert merged.findings == (f,) and merged.resolved == ()
 
 
-def test_exit_codes_like_scan():
-    high = make_finding(A, "a", Severity.HIGH, status=Status.EXISTING)
-    low = make_finding(A, "b", Severity.LOW)
-    muted = make_finding(A, "c", Severity.CRITICAL, status=Status.SUPPRESSED)
-    r = make_result((A,), (high, low, muted))
-    assert exit_code(r, "high") is ExitCode.FINDINGS
-    assert exit_code(r, "critical") is ExitCode.OK  # the critical one is suppressed
-    assert exit_code(r, "high", new_only=True) is ExitCode.OK  # the high one is not new
-    assert exit_code(r, "low", new_only=True) is ExitCode.FINDINGS
-    assert exit_code(r, "never") is ExitCode.OK
-    gap = CoverageEntry("x", "global", CoverageStatus.THROTTLED, "", A)
-    assert exit_code(make_result((A,), (high,), (gap,)), "high") is ExitCode.INCOMPLETE
-    accepted = CoverageEntry("x", "global", CoverageStatus.THROTTLED, "", A, accepted=True)
-    assert exit_code(make_result((A,), (), (accepted,)), "high") is ExitCode.OK
-
-
 def test_merge_command_writes_reports_and_ignores_its_own_previous_output(tmp_path, capsys):
     _write(make_result((A,), (make_finding(A, "alice", Severity.HIGH),)), tmp_path / "in" / "a")
     _write(make_result((B,), (make_finding(B, "bob", Severity.LOW),)), tmp_path / "in" / "b")
@@ -122,3 +105,14 @@ def test_merge_errors_are_one_line_exit_2(tmp_path, capsys):
         doc["coverage"][0]["status"] = "maybe"
         (tmp_path / "c" / "findings.json").write_text(json.dumps(doc))
         load_result(tmp_path / "c" / "findings.json")
+
+
+def test_merge_command_exit_codes(tmp_path):
+    existing = make_finding(A, "a", Severity.HIGH, status=Status.EXISTING)
+    _write(make_result((A,), (existing,)), tmp_path / "in" / "a")
+    out = ["--output-dir", str(tmp_path / "out"), "--format", "json", "-q"]
+    assert main(["merge", str(tmp_path / "in"), *out]) == 1
+    assert main(["merge", str(tmp_path / "in"), *out, "--fail-on-new"]) == 0  # the high one is not new
+    gap = CoverageEntry("sts:AssumeRole", "global", CoverageStatus.DENIED, "AccessDenied", B)
+    _write(make_result((B,), (), (gap,)), tmp_path / "in" / "b")
+    assert main(["merge", str(tmp_path / "in"), *out]) == 3  # incomplete outranks findings

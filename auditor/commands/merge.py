@@ -7,7 +7,8 @@ from pathlib import Path
 
 from auditor.config import FAIL_ON, FORMATS, load_config
 from auditor.errors import UsageError
-from auditor.merge import exit_code, merge_paths, summary_line
+from auditor.merge import merge_paths, summary_line
+from auditor.pipeline import exit_code
 from auditor.report import write_reports
 
 
@@ -51,4 +52,4 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"auditor: merged {summary_line(result, written)}", file=sys.stderr)
     new_only = args.fail_on_new or config.output.fail_on_new
-    return int(exit_code(result, args.fail_on or config.output.fail_on, new_only=new_only))
+    return int(exit_code(result, args.fail_on or config.output.fail_on, new_only))

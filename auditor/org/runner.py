@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from auditor.collect.ratelimit import TokenBucket
 from auditor.config import Config
 from auditor.errors import CollectionError, UsageError
-from auditor.merge import DOCUMENT_NAME, combine, exit_code, summary_line
+from auditor.merge import DOCUMENT_NAME, combine, summary_line
 from auditor.model.inventory import CoverageEntry, CoverageStatus
 from auditor.model.result import ScanResult
 from auditor.org.accounts import Account, list_accounts, select
@@ -67,7 +67,9 @@ def run_org_scan(args: argparse.Namespace, config: Config, scan_one: ScanOne, *,
         echo(f"auditor: {summary_line(scan.result, written)}")
     fail_on = getattr(args, "fail_on", None) or config.output.fail_on
     new_only = bool(getattr(args, "fail_on_new", False)) or config.output.fail_on_new
-    return int(exit_code(scan.result, fail_on, new_only=new_only))
+    from auditor.pipeline import exit_code
+
+    return int(exit_code(scan.result, fail_on, new_only))
 
 
 def prune_accounts(accounts_dir: Path, keep: set[str]) -> None:
