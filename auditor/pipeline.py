@@ -19,6 +19,7 @@ from auditor.model.inventory import Inventory
 from auditor.model.result import RunInfo, ScanResult
 from auditor.suppress import apply_suppressions
 
+MAX_LOAD_ERROR_NOTES = 50
 DECODED_NOTE = ("Policies in this input were already decoded (get-account-authorization-details output): "
                 "duplicate JSON keys, which AWS resolves silently, cannot be seen. `auditor collect` keeps "
                 "the raw policy text.")
@@ -48,6 +49,7 @@ def analyse(
     all_notes = list(notes)
     if not inventory.raw_text_available:
         all_notes.insert(0, DECODED_NOTE)
+    all_notes.extend(load_error_notes(inventory.load_errors))
     run = RunInfo(
         started=started,
         finished=utc_now(),
@@ -68,6 +70,14 @@ def analyse(
         principals=principals,
         baseline_used=baseline_path is not None,
     )
+
+
+def load_error_notes(errors: Sequence[tuple[str, str]], limit: int = MAX_LOAD_ERROR_NOTES) -> list[str]:
+    """Input items that could not be read were left out of the scan: every report must say which."""
+    notes = [f"Left out of the scan, unreadable: {where}: {message}" for where, message in errors[:limit]]
+    if len(errors) > limit:
+        notes.append(f"... and {len(errors) - limit} more unreadable input items.")
+    return notes
 
 
 def exit_code(result: ScanResult, fail_on: str, fail_on_new: bool = False) -> ExitCode:

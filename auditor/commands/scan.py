@@ -118,11 +118,11 @@ def run(args: argparse.Namespace) -> int:
                      baseline_path=args.baseline, started=started, notes=snapshot.notes)
     written = write_reports(result, output_dir, formats)
     if not args.quiet:
-        print(summary_line(result, written), file=sys.stderr)
+        print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
 
 
-def summary_line(result: ScanResult, written: Sequence[Path]) -> str:
+def summary_line(result: ScanResult, written: Sequence[Path], unreadable: int = 0) -> str:
     active = [f for f in result.findings if f.status is not Status.SUPPRESSED]
     counts = [(s.label, sum(1 for f in active if f.severity is s)) for s in sorted(Severity, reverse=True)]
     detail = ", ".join(f"{n} {label}" for label, n in counts if n)
@@ -133,6 +133,8 @@ def summary_line(result: ScanResult, written: Sequence[Path]) -> str:
     text = f"auditor: {len(active)} finding{'s' if len(active) != 1 else ''}"
     text += f" ({detail})" if detail else ""
     text += f" in {accounts}"
+    if unreadable:
+        text += f"; {unreadable} input item{'s' if unreadable != 1 else ''} unreadable (listed in the report's notes)"
     if written:
         text += f"; report: {_display(report_to_show(written))}"
     return text + gaps_clause(open_gaps(result.coverage))
