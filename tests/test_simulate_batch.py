@@ -73,3 +73,13 @@ def test_recognised_text_is_not_a_longer_value():
     reader.read(short)
     case = reader.read(longer)
     assert [json.loads(raw) for raw, _ in case["identity_policies"]] == [{"Statement": []}, {"Statement": [1]}]
+
+
+@pytest.mark.parametrize("line, fragment", [
+    ("[" * 100_000, "nested too deeply"),
+    ('{"id": 7, "identity_policies": [' + "[" * 100_000 + "]}", "nested too deeply"),
+    ('{"id": 7, "identity_policies": [{"Statement": ' + "[" * 100_000 + "}]}", "nested too deeply"),
+])
+def test_hostile_lines_become_error_lines(line, fragment):
+    out = json.loads(BatchRunner().run_line(line, 3))
+    assert out["decision"] == "Error" and fragment in out["detail"]

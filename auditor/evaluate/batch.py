@@ -188,6 +188,8 @@ class BatchRunner:
                     case = json.loads(line)
                 except ValueError as exc:
                     raise CaseError(f"line {number} is not JSON: {exc}") from None
+                except RecursionError:
+                    raise CaseError(f"line {number} is nested too deeply") from None
             if isinstance(case, dict):
                 case_id = case.get("id")
             decision, detail = self.decide(case)

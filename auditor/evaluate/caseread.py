@@ -88,5 +88,5 @@ class CaseReader:
                     case[key], index = _scan(text, index)
                 member = _NEXT(text, index)
             return None
-        except (StopIteration, ValueError, IndexError):
+        except (StopIteration, ValueError, IndexError, RecursionError):
             return None
