@@ -135,3 +135,16 @@ def test_static_access_reports_denies_and_boundary_indices():
     assert [(i, s.index) for i, s in access.denies] == [(0, 1)]
     assert [(i, s.index) for i, s in access.allows] == [(0, 0), (1, 0)]
     assert {c.key for c in access.conditions} == {"aws:MultiFactorAuthPresent", "aws:SourceIp"}
+
+
+def test_resource_variables_known_absent_or_defaulted():
+    p = policy({"Effect": "Allow", "Action": "s3:*",
+                "Resource": "arn:aws:s3:::${aws:PrincipalTag/team}/${aws:username}/*"})
+    key = "arn:aws:s3:::ops/alice/k"
+    assert match(p, 0, "s3:GetObject", key).tri is COND
+    assert match(p, 0, "s3:GetObject", key, {"aws:PrincipalTag/team": ()}).tri is NO  # known to have no value
+    assert match(p, 0, "s3:GetObject", key, {"aws:PrincipalTag/team": ("ops",)}).tri is COND
+    assert match(p, 0, "s3:GetObject", key, {"aws:PrincipalTag/team": ("dev",)}).tri is NO
+    defaulted = policy({"Effect": "Allow", "Action": "s3:*",
+                        "Resource": "arn:aws:s3:::${aws:PrincipalTag/team, 'ops'}/${aws:username}/*"})
+    assert match(defaulted, 0, "s3:GetObject", key, {"aws:PrincipalTag/team": ()}).tri is COND

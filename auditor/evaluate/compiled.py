@@ -13,7 +13,7 @@ from typing import Callable, Generic, Iterable, Mapping, TypeVar
 
 from auditor.evaluate.conditions import CompiledClause, compile_clause
 from auditor.evaluate.matching import arn_source, compile_source, glob_source, has_wildcard, trailing_star_prefix
-from auditor.evaluate.variables import Chunk, PartKind, Template, parse_template, resolve
+from auditor.evaluate.variables import Chunk, PartKind, Template, parse_template, resolve, variable_value
 from auditor.model.policy import Effect, Policy, PrincipalEntry, Statement
 
 Context = Mapping[str, tuple[str, ...]]
@@ -87,20 +87,19 @@ def _resolved_arn(chunks: tuple[Chunk, ...]) -> Callable[[str], object]:
     return compile_source(arn_source(chunks)).fullmatch
 
 
-def _unknowns_as_wildcards(template: Template, known: Context) -> tuple[Chunk, ...]:
-    """The template with each variable it cannot resolve from `known` standing for any text."""
+def _unknowns_as_wildcards(template: Template, known: Context) -> tuple[Chunk, ...] | None:
+    """The template with each variable `known` says nothing about standing for any text; None
+    when a variable is known to have no value (and no default): then it matches nothing."""
     chunks: list[Chunk] = []
     for part in template.parts:
-        if part.kind is PartKind.VARIABLE:
-            values = known.get(part.text)
-            if part.text in known and values is not None and len(values) == 1:
-                chunks.append((values[0], False))
-            elif part.text in known and part.default is not None:
-                chunks.append((part.default, False))
-            else:
-                chunks.append(("*", True))
-        else:
+        if part.kind is not PartKind.VARIABLE:
             chunks.append((part.text, part.kind is PartKind.PATTERN))
+        elif part.text not in known:
+            chunks.append(("*", True))
+        elif (value := variable_value(part, known)) is not None:
+            chunks.append((value, False))
+        else:
+            return None
     return tuple(chunks)
 
 
@@ -145,7 +144,8 @@ class ResourceMatcher:
                 chunks = resolve(template, known)
                 if chunks is not None and _resolved_arn(chunks)(resource) is not None:
                     return Tri.YES
-            elif _resolved_arn(_unknowns_as_wildcards(template, known))(resource) is not None:
+            elif (chunks := _unknowns_as_wildcards(template, known)) is not None and \
+                    _resolved_arn(chunks)(resource) is not None:
                 best = Tri.CONDITIONAL
         return best
 
