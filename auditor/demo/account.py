@@ -16,7 +16,7 @@ from typing import Any
 
 ACCOUNT_ID = "111122223333"
 REGIONS = ("us-east-1", "eu-west-1")
-PARTNER_ACCOUNT = "444455556666"  # a documentation account id: "someone else's account"
+PARTNER_ACCOUNT = "210987654321"  # someone else's account (not a documentation id, which POL007 would flag)
 # A fixed date in the past, so the stale-key finding does not depend on the day the demo runs.
 OLD_KEY_DATE = dt.datetime(2023, 3, 1, 9, 30, tzinfo=dt.timezone.utc)
 
