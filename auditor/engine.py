@@ -79,9 +79,11 @@ def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -
     )
 
 
-def run_policy_checks(ctx: PolicyContext, selection: Selection) -> list[Finding]:
+def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool = False) -> list[Finding]:
     findings: list[Finding] = []
     for check in selection.checks(Scope.POLICY):
+        if in_scan and check.scan_func is not None:
+            continue  # its account-wide form runs once in run_inventory_checks
         for hit in check.func(ctx):
             findings.append(to_finding(check, hit, ctx.subject, selection))
     return findings
@@ -150,11 +152,13 @@ class ScanContext:
 def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection) -> list[Finding]:
     findings: list[Finding] = []
     for pctx in policy_contexts(inventory, options):
-        findings.extend(run_policy_checks(pctx, selection))
+        findings.extend(run_policy_checks(pctx, selection, in_scan=True))
     scan_ctx = ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
-    for check in selection.checks(Scope.INVENTORY):
-        for hit in check.func(scan_ctx):
+    inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
+    inventory_funcs += [(c, c.scan_func) for c in selection.checks(Scope.POLICY) if c.scan_func is not None]
+    for check, func in inventory_funcs:
+        for hit in func(scan_ctx):
             findings.append(to_finding(check, hit, account_subject, selection))
     return dedupe_sorted(findings)
 

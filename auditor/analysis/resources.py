@@ -1,0 +1,100 @@
+"""How much a Resource pattern covers, judged against the catalogue's ARN formats."""
+from __future__ import annotations
+
+import enum
+import functools
+import re
+
+from auditor.evaluate.matching import arn_matches
+from auditor.iam.arns import VARIABLE, arn_overlaps_format, is_star, split_arn
+from auditor.iam.knowledge import ActionInfo, knowledge
+from auditor.iam.wildcards import glob_match, has_wildcard
+
+
+class Breadth(enum.IntEnum):
+    SPECIFIC = 0  # named resources, or a part of one (a project's campaigns)
+    TYPE_WIDE = 1  # every resource of a type: `apps/*`, `secret:*`
+    SERVICE_WIDE = 2  # every resource of a service: `arn:aws:mobiletargeting:us-east-1:111122223333:*`
+    ALL = 3  # `*`
+
+    @property
+    def label(self) -> str:
+        return {
+            Breadth.SPECIFIC: "specific resources",
+            Breadth.TYPE_WIDE: "every resource of a type",
+            Breadth.SERVICE_WIDE: "every resource of the service",
+            Breadth.ALL: "all resources",
+        }[self]
+
+
+@functools.lru_cache(maxsize=65536)
+def breadth(pattern: str) -> Breadth:
+    if is_star(pattern):
+        return Breadth.ALL
+    # A policy variable names the caller's own resource (or, under 2008-10-17, a literal that
+    # names nothing), never a class of resources.
+    parts = split_arn(VARIABLE.sub("_", pattern))
+    if parts is None:
+        # `arn:aws:*` and other short forms: the last wildcard spans the missing fields.
+        return Breadth.ALL if pattern.startswith("arn:") and pattern.endswith("*") else Breadth.SPECIFIC
+    if set(parts.resource) <= {"*"}:
+        return Breadth.ALL if has_wildcard(parts.service) else Breadth.SERVICE_WIDE
+    if has_wildcard(parts.service):
+        return Breadth.SPECIFIC
+    for rtype in knowledge().resource_types(parts.service):
+        if "${" not in rtype.arn_format.split(":", 5)[-1]:
+            continue  # a singleton type (`reports`) is one resource, not a class of them
+        fmt = split_arn(VARIABLE.sub("*", rtype.arn_format))
+        if fmt is not None and glob_match(parts.resource, fmt.resource):
+            return Breadth.TYPE_WIDE
+    return Breadth.SPECIFIC
+
+
+def widest(patterns: tuple[str, ...] | None) -> Breadth:
+    if not patterns:
+        return Breadth.SPECIFIC
+    return max(breadth(p) for p in patterns)
+
+
+_PROJECT = re.compile(r"^apps/([^/*?]+)(?:/.*)?$")
+
+
+def single_project(patterns: tuple[str, ...] | None) -> str | None:
+    """The Pinpoint project id when every pattern stays inside that one project."""
+    if not patterns:
+        return None
+    ids: set[str] = set()
+    for pattern in patterns:
+        parts = split_arn(pattern)
+        if parts is None or parts.service != "mobiletargeting":
+            return None
+        m = _PROJECT.match(parts.resource)
+        if m is None or "${" in m.group(1):
+            return None
+        ids.add(m.group(1))
+    return ids.pop() if len(ids) == 1 else None
+
+
+def request_arns(action: ActionInfo, pattern: str) -> tuple[str, ...]:
+    """Resource ARNs of the requests for `action` that a Resource `pattern` can allow.
+
+    A resource type whose format has only partition, region and account to fill (GetApps'
+    `apps/*`, `reports`) is one fixed ARN that every such request names; the pattern allows it
+    only if it matches that ARN. Any other type stands for many resources, and the pattern itself
+    is the request to reason about (a wildcard in it is read literally by the evaluator)."""
+    parts = split_arn(pattern)
+    if parts is None:
+        return (pattern,) if knowledge().action_applies_to_arn(action, pattern) else ()
+    formats = {t.key.lower(): t.arn_format for t in knowledge().resource_types(action.service)}
+    found: dict[str, None] = {}
+    for rtype in action.resource_types:
+        fmt = formats.get(rtype.name.lower())
+        if fmt is None or not arn_overlaps_format(pattern, fmt):
+            continue
+        fixed = (fmt.replace("${Partition}", parts.partition).replace("${Region}", parts.region)
+                 .replace("${Account}", parts.account))
+        if "${" in fixed:
+            found.setdefault(pattern)
+        elif arn_matches(pattern, fixed):
+            found.setdefault(fixed)
+    return tuple(found)
