@@ -75,8 +75,17 @@ def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -
         file=s.file,
         line=line,
         column=column,
-        evidence=hit.evidence,
+        evidence=_with_statement(hit.evidence, statement),
     )
+
+
+def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[tuple[str, str], ...]:
+    # Reports show (and highlight) the statement a finding is about; the text is not in the fingerprint.
+    from auditor.report.statement import EVIDENCE_KEY, statement_json
+
+    if statement is None or any(k == EVIDENCE_KEY for k, _ in evidence):
+        return evidence
+    return evidence + ((EVIDENCE_KEY, statement_json(statement)),)
 
 
 def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool = False) -> list[Finding]:

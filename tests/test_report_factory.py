@@ -4,10 +4,14 @@ Everything goes through the real dataclasses; fingerprints come from the real fi
 """
 from __future__ import annotations
 
+import functools
+import json
+import time
+
 from auditor.model.access import ActionAccess, PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import CoverageEntry, CoverageStatus
-from auditor.model.result import RunInfo, ScanResult
+from auditor.model.result import ExpiredSuppression, RunInfo, ScanResult
 
 ACCOUNT = "111122223333"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/richard-roe"
@@ -93,3 +97,83 @@ def sample_findings() -> list[Finding]:
         make_finding("TST002", Severity.INFO, resource_arn=IDENTITY_ARN, principal_arn="", policy_name="identity-policy",
                      region="us-east-1", message="naïve – ünïcödé, with \"quotes\", commas\r\nand newlines"),
     ]
+
+
+def many_findings(n: int) -> list[Finding]:
+    """n distinct findings over a few hundred principals, as a large account would give."""
+    checks = [("IAM002", Severity.HIGH, "service-wildcard"), ("IAM004", Severity.MEDIUM, "write-on-all-resources"),
+              ("POL007", Severity.HIGH, "doc-placeholder"), ("IAM011", Severity.LOW, "retired-service-access"),
+              ("SES001", Severity.CRITICAL, "public-identity-policy"), ("COV002", Severity.INFO, "raw-text")]
+    statement = json.dumps({"Sid": "Admin", "Effect": "Allow", "Action": ["mobiletargeting:*", "sms-voice:*"],
+                            "Resource": "*"}, indent=2)
+    out = []
+    for i in range(n):
+        check_id, severity, name = checks[i % len(checks)]
+        arn = f"arn:aws:iam::{ACCOUNT}:user/team-{i % 500:03d}/user-{i % 5000:04d}"
+        out.append(Finding(
+            fingerprint=f"{i:024x}", check_id=check_id, check_name=name, severity=severity,
+            title=f"Title of {check_id}", message=f"Statement #{i % 7} of policy policy-{i % 2000} allows "
+                                                  f"mobiletargeting:* on every project (finding {i})",
+            account_id=ACCOUNT, resource_type="AWS::IAM::User", resource_arn=arn, principal_type="user",
+            principal_name=arn.rsplit("/", 1)[-1], principal_arn=arn, policy_name=f"policy-{i % 2000}",
+            policy_arn=f"arn:aws:iam::{ACCOUNT}:policy/policy-{i % 2000}", policy_type=PolicyType.MANAGED,
+            statement_index=i % 7, statement_sid="Admin", actions=("mobiletargeting:*", "sms-voice:*"),
+            resources=("*",), remediation="Name the actions the principal needs.", doc_url="https://docs.aws.amazon.com/",
+            evidence=(("statement", statement),),
+        ))
+    return out
+
+
+# Values an attacker controls in a real account: project names, SES identities, tag and condition
+# values, policy and user names. Each tries to run script by setting window.__pwned.
+HOSTILE_PROJECT = "<script>window.__pwned='project'</script>"
+HOSTILE_IDENTITY = "\"><img src=x onerror=\"window.__pwned='identity'\">@example.com"
+HOSTILE_CONDITION = "</script><script>window.__pwned='condition'</script><!--"
+HOSTILE_POLICY = "<img src=x onerror=window.__pwned='policy'>"
+HOSTILE_USER = "<svg onload=window.__pwned='user'>"
+HOSTILE_ARN = f"arn:aws:iam::{ACCOUNT}:user/{HOSTILE_USER}"
+
+
+def hostile_result() -> ScanResult:
+    identity_arn = f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/{HOSTILE_IDENTITY}"
+    project_arn = f"arn:aws:mobiletargeting:us-east-1:{ACCOUNT}:apps/{HOSTILE_PROJECT}"
+    statement = json.dumps({"Sid": "Send", "Effect": "Allow", "Principal": {"Service": "pinpoint.amazonaws.com"},
+                            "Action": "ses:*", "Resource": identity_arn,
+                            "Condition": {"StringEquals": {"aws:SourceAccount": HOSTILE_CONDITION}}}, indent=2)
+    findings = [
+        make_finding("SES003", Severity.MEDIUM, principal_arn="", resource_arn=identity_arn, region="us-east-1",
+                     policy_name=HOSTILE_POLICY, policy_type=PolicyType.RESOURCE, check_name="broad-identity-actions",
+                     resource_type="AWS::SES::EmailIdentity", principal_type="", principal_name="",
+                     message=f"Identity {HOSTILE_IDENTITY} allows ses:* to pinpoint.amazonaws.com",
+                     actions=("ses:*",), condition_keys=("aws:SourceAccount",),
+                     evidence=(("statement", statement), ("condition value", HOSTILE_CONDITION))),
+        make_finding("POL002", Severity.HIGH, principal_arn=HOSTILE_ARN, policy_name=HOSTILE_POLICY,
+                     check_name="duplicate-key", message=f"Project {HOSTILE_PROJECT}: the Condition repeats StringEquals",
+                     resources=(project_arn,), actions=("mobiletargeting:GetApp",),
+                     condition_keys=("aws:ResourceTag/Owner",),
+                     evidence=(("as written", f'"StringEquals": {{"aws:ResourceTag/Owner": "{HOSTILE_CONDITION}"}}, '
+                                              '"StringEquals": {"aws:SourceAccount": "111122223333"}'),
+                               ("as evaluated", '"StringEquals": {"aws:SourceAccount": "111122223333"}'))),
+        make_finding("IAM002", Severity.CRITICAL, principal_arn=HOSTILE_ARN, policy_name=HOSTILE_POLICY,
+                     check_name="service-wildcard <b>bold</b>", title="Title <i>italic</i>",
+                     doc_url="javascript:window.__pwned='doc'", remediation=f"Fix {HOSTILE_PROJECT}"),
+    ]
+    findings += many_findings(30)
+    principal = make_principal(HOSTILE_ARN)
+    return make_result(findings, principals=[principal, make_principal()],
+                       coverage=(CoverageEntry("pinpoint:GetApps", "eu-west-1", CoverageStatus.ERROR,
+                                               HOSTILE_PROJECT, ACCOUNT),),
+                       notes=[f"note {HOSTILE_PROJECT}"], baseline_used=True,
+                       resolved=[make_finding("IAM010", Severity.MEDIUM, policy_name=HOSTILE_POLICY)],
+                       expired=[ExpiredSuppression("IAM002", HOSTILE_ARN, HOSTILE_PROJECT, "2020-01-01")])
+
+
+@functools.lru_cache(maxsize=1)
+def large_report_html() -> tuple[bytes, float]:
+    """findings.html of 100,000 findings and the CPU seconds it took, rendered once per test run."""
+    from auditor.report import render_reports
+
+    result = make_result(many_findings(100_000))
+    started = time.process_time()
+    data = render_reports(result, ["html"])["findings.html"]
+    return data, time.process_time() - started

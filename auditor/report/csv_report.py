@@ -6,19 +6,22 @@ the same input gives the same bytes.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 from collections import Counter, defaultdict
-from typing import Any, Iterable, Sequence
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any, Callable, Iterable, Sequence
 
 from auditor.model.access import SERVICES, PrincipalAccess
 from auditor.model.finding import CSV_FIELDS, Finding
 from auditor.model.result import ScanResult
-from auditor.report.records import SEVERITY_LABELS, is_open, sorted_findings, sorted_principals
+from auditor.report.records import ENUM_TEXT, SEVERITY_LABELS, is_open, sorted_findings, sorted_principals
 
 LIST_SEPARATOR = "; "
 LINE_TERMINATOR = "\r\n"
 # Characters that make Excel, LibreOffice or Sheets treat a cell as a formula (OWASP CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 PRINCIPAL_FIELDS: tuple[str, ...] = (
     "account_id", "principal_type", "principal_name", "principal_arn",
     "pinpoint", "sms_voice", "ses", "archetype", "nearest_archetype", "excess",
@@ -28,7 +31,7 @@ _SERVICE_COLUMNS = dict(zip(SERVICES, ("pinpoint", "sms_voice", "ses")))
 
 def neutralise(text: str) -> str:
     """Prefix a quote to a cell a spreadsheet would execute, also behind leading blanks."""
-    if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START):
+    if text and (text[0] in _FORMULA_START or (text[0].isspace() and text.lstrip()[:1] in _FORMULA_START)):
         return "'" + text
     return text
 
@@ -38,15 +41,26 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, tuple):
         value = LIST_SEPARATOR.join(map(str, value))
-    elif hasattr(value, "label"):  # Severity
-        value = value.label
-    elif hasattr(value, "value"):  # Status, PolicyType
-        value = value.value
+    elif isinstance(value, enum.Enum):  # not `in ENUM_TEXT`: Severity is an IntEnum, 1 == LOW
+        value = ENUM_TEXT[value]
     return neutralise(str(value))
 
 
+def _csv_converter(name: str) -> Callable[[Any], str]:
+    kind = next(f.type for f in fields(Finding) if f.name == name)
+    if kind == "str":
+        return neutralise
+    if name in ("severity", "status", "policy_type"):
+        return ENUM_TEXT.__getitem__  # enum texts are fixed words, never formulas
+    return cell
+
+
+_CSV_GET = attrgetter(*CSV_FIELDS)
+_CSV_CONVERT = tuple(_csv_converter(n) for n in CSV_FIELDS)
+
+
 def finding_rows(findings: Iterable[Finding]) -> list[list[str]]:
-    return [[cell(getattr(f, name)) for name in CSV_FIELDS] for f in sorted_findings(findings)]
+    return [[convert(v) for convert, v in zip(_CSV_CONVERT, _CSV_GET(f))] for f in sorted_findings(findings)]
 
 
 def principal_rows(principals: Iterable[PrincipalAccess], findings: Sequence[Finding]) -> list[list[str]]:

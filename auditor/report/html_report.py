@@ -1,33 +1,99 @@
-"""findings.html: one self-contained file (template, CSS, JS and data inlined)."""
+"""findings.html: one self-contained file (template, CSS, script and data inlined).
+
+The page works offline and as an e-mail attachment: no CDN, no fetch. Its Content-Security-Policy
+allows only its own style and script (by hash), so even a value that slipped past escaping could
+not run. Every value from AWS is attacker-controlled (names, tags, policy text): the template
+autoescapes, and the script writes data with textContent only.
+"""
 from __future__ import annotations
 
-import json
+import base64
+import datetime as dt
+import hashlib
 from typing import Any
 
+from auditor.model.finding import Severity
 from auditor.model.result import ScanResult
-from auditor.report.json_report import findings_document
+from auditor.report.html_data import embed_json, page_data
+from auditor.report.json_report import overview
+from auditor.report.records import SEVERITY_LABELS
 
-
-def embed_json(data: Any) -> str:
-    """JSON safe inside <script type="application/json">: no `</script>` or `<!--` can appear."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+CHART_BAR_MAX = 320  # px of the longest bar in the severity chart
+CHART_ROW = 26
 
 
 def _environment():
-    import jinja2
+    import jinja2  # imported here: only HTML runs pay for jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("report_templates", "."),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    env.filters["num"] = "{:,}".format
+    return env
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _duration(started: str, finished: str) -> str:
+    try:
+        seconds = (dt.datetime.fromisoformat(finished) - dt.datetime.fromisoformat(started)).total_seconds()
+    except (TypeError, ValueError):
+        return ""
+    if seconds < 0:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs} s"
+
+
+def _chart(by_severity: dict[str, int]) -> list[dict[str, Any]]:
+    top = max(by_severity.values(), default=0) or 1
+    return [
+        {"label": label, "count": count, "width": round(CHART_BAR_MAX * count / top) if count else 0,
+         "y": i * CHART_ROW}
+        for i, (label, count) in enumerate(by_severity.items())
+    ]
+
+
+def _checks_table(result: ScanResult, by_check: dict[str, int]) -> list[dict[str, Any]]:
+    meta: dict[str, dict[str, Any]] = {}
+    for f in result.findings:
+        m = meta.setdefault(f.check_id, {"id": f.check_id, "name": f.check_name, "title": f.title,
+                                          "severity": Severity.INFO, "count": by_check.get(f.check_id, 0)})
+        if f.severity > m["severity"]:
+            m["severity"] = f.severity
+    rows = sorted(meta.values(), key=lambda m: (-int(m["severity"]), -m["count"], m["id"]))
+    return [{**m, "severity": m["severity"].label} for m in rows]
 
 
 def render(result: ScanResult) -> dict[str, bytes]:
-    doc = findings_document(result)
-    template = _environment().get_template("report.html.j2")
-    html = template.render(doc=doc, data_json=embed_json(doc))
+    env = _environment()
+    css = env.loader.get_source(env, "report.css")[0]
+    script = env.loader.get_source(env, "report.js")[0]
+    info = overview(result)
+    summary = info["summary"]
+    gaps = [c for c in info["coverage"] if c["status"] != "ok"]
+    html = env.get_template("report.html.j2").render(
+        info=info,
+        summary=summary,
+        gaps=gaps,
+        duration=_duration(result.run.started, result.run.finished),
+        chart=_chart(summary["by_severity"]),
+        chart_height=len(SEVERITY_LABELS) * CHART_ROW,
+        chart_bar_max=CHART_BAR_MAX,
+        checks=_checks_table(result, summary["by_check"]),
+        severities=SEVERITY_LABELS,
+        css=css,
+        script=script,
+        csp=f"default-src 'none'; img-src data:; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
+            "base-uri 'none'; form-action 'none'",
+        data_json=embed_json(page_data(result)),
+    )
     return {"findings.html": html.encode("utf-8")}

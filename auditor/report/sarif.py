@@ -7,8 +7,8 @@ from typing import Any
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.result import ScanResult
 from auditor.registry import CheckMeta, load_checks
-from auditor.report.json_report import dumps
-from auditor.report.records import sorted_findings
+from auditor.report.jsonfmt import dumps
+from auditor.report.records import ENUM_TEXT, sorted_findings
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -79,9 +79,9 @@ def _result(f: Finding, rule_index: int, baseline_used: bool) -> dict[str, Any]:
         "locations": [_location(f)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
-            "severity": f.severity.label,
+            "severity": ENUM_TEXT[f.severity],
             "security-severity": _SECURITY_SEVERITY[f.severity],
-            "status": f.status.value,
+            "status": ENUM_TEXT[f.status],
             **({"account_id": f.account_id} if f.account_id else {}),
             **({"principal_arn": f.principal_arn} if f.principal_arn else {}),
             **({"policy": f.policy_arn or f.policy_name} if (f.policy_arn or f.policy_name) else {}),
@@ -149,4 +149,5 @@ def sarif_document(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> dict[str, bytes]:
-    return {"findings.sarif": dumps(sarif_document(result)).encode("utf-8")}
+    text = dumps(sarif_document(result), ("rules", "results", "toolExecutionNotifications"))
+    return {"findings.sarif": text.encode("utf-8")}
