@@ -119,3 +119,22 @@ def test_harness_measures_a_child_process_peak_memory(tmp_path):
     assert measured.returncode == 0
     assert 150 <= measured.peak_mb < 400
     assert measured.wall_s >= 0.2
+
+
+def test_offline_loader_accepts_the_file(gaad50, doc50):
+    from auditor.collect.inventory_builder import build_inventory
+    from auditor.collect.offline import load_inputs
+
+    inventory = build_inventory(load_inputs([gaad50]))
+    assert inventory.account_id == "403918275564" and inventory.partition == "aws"
+    assert not inventory.load_errors
+    assert len(inventory.users) == len(doc50["UserDetailList"])
+    assert len(inventory.roles) == len(doc50["RoleDetailList"])
+    assert len(inventory.groups) == len(doc50["GroupDetailList"])
+    assert {m.arn for m in inventory.managed_policies} == {p["Arn"] for p in doc50["Policies"]}
+    # Every attachment resolves: the loader finds each managed policy, group and boundary named.
+    for principal in inventory.principals:
+        refs = inventory.policies_for(principal)
+        expected = len(principal.managed_policy_arns) + len(principal.inline_policies)
+        assert len([r for r in refs if not r.via]) == expected
+        assert (principal.boundary_arn is None) == (inventory.boundary_for(principal) is None)
