@@ -59,6 +59,10 @@
     if (r) { return routeLink("resource", r, r); }
     return el("span", { text: str(row, "file") });
   }
+  function statementLabel(row) {
+    var idx = raw(row, "statement_index"), sid = str(row, "statement_sid");
+    return "Statement" + (idx === null || idx === undefined ? "" : " #" + idx) + (sid ? " (" + sid + ")" : "");
+  }
   function policyLabel(row) {
     var name = str(row, "policy_name") || str(row, "policy_arn");
     var idx = raw(row, "statement_index");
@@ -344,7 +348,13 @@
   function guiltyTerms(row, evidence) {
     var terms = list(row, "actions").concat(list(row, "resources"), list(row, "condition_keys"));
     evidence.forEach(function (pair) {
-      if (pair[0] !== "statement" && pair[0] !== "as written" && pair[0] !== "as evaluated" && pair[1].length <= 200) { terms.push(pair[1]); }
+      if (pair[0] === "as evaluated") {
+        // A repeated key: the kept one (`"StringEquals": {...}`) is where the statement changed.
+        var kept = /^"([^"]+)"\s*:/.exec(pair[1]);
+        if (kept) { terms.push(kept[1]); }
+      } else if (pair[0] !== "statement" && pair[0] !== "as written" && pair[1].length <= 200) {
+        terms.push(pair[1]);
+      }
     });
     return terms.filter(function (t) { return t && t !== "*"; }).map(function (t) { return JSON.stringify(t).toLowerCase(); });
   }
@@ -399,7 +409,7 @@
     if (other.length) { append(box, el("h4", { text: "Evidence" }), factList(other.map(function (p) { return [p[0], code(p[1])]; }))); }
     var statement = evidence.filter(function (p) { return p[0] === "statement"; })[0];
     if (statement) {
-      append(box, el("div", { cls: "stmt" }, el("h4", { text: "Statement " + policyLabel(row).replace(/^.*?(#\d+.*)$/, "$1") }),
+      append(box, el("div", { cls: "stmt" }, el("h4", { text: statementLabel(row) }),
         codeBlock(prettyJson(statement[1]), guiltyTerms(row, evidence))));
     }
     if (info.remediation) { append(box, el("h4", { text: "Remediation" }), el("p", { text: info.remediation })); }
