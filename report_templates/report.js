@@ -162,6 +162,7 @@
   D.principal_columns.forEach(function (name, i) { P[name] = i; });
   var principalsByArn = new Map();
   D.principals.forEach(function (p) { principalsByArn.set(S[p[P.principal_arn]], p); });
+  function services(p) { return p[P.services].map(function (i) { return D.access[i]; }); }
   function pstr(p, name) { var i = p[P[name]]; return i === null || i === undefined ? "" : S[i]; }
 
   var searchText = null;
@@ -278,7 +279,7 @@
     return c;
   }
   function serviceSummary(p, name) {
-    var svc = p[P.services].filter(function (s) { return S[s[0]] === name; })[0];
+    var svc = services(p).filter(function (s) { return S[s[0]] === name; })[0];
     return svc ? S[svc[1]] : "none";
   }
   function worst(counts) { for (var i = 4; i >= 0; i--) { if (counts[i]) { return i; } } return -1; }
@@ -432,7 +433,7 @@
     var head = el("tr", null, el("th", { text: "Service" }), LEVELS.map(function (l) { return el("th", { text: l }); }), el("th", { text: "Summary" }));
     var body = el("tbody");
     var details = [];
-    p[P.services].forEach(function (svc) {
+    services(p).forEach(function (svc) {
       var name = S[svc[0]], actions = svc[3];
       var tr = el("tr", null, el("th", { text: (D.service_labels[name] || name) }));
       LEVELS.forEach(function (level) {

@@ -86,3 +86,22 @@ def test_100000_findings_stay_bounded():
     data, cpu_seconds = large_report_html()
     assert len(data) < 60 * 1024 * 1024, f"{len(data):,} bytes"
     assert cpu_seconds < 60  # generous: about 3 s on the development machine
+
+
+def test_principals_with_the_same_access_share_one_encoded_entry():
+    from dataclasses import replace
+
+    from auditor.model.access import ActionAccess, Reach, ServiceAccess
+    from auditor.report.html_data import page_data
+    from test_report_factory import ROLE_ARN, USER_ARN, make_principal
+
+    user = make_principal(USER_ARN)
+    unreached = ActionAccess("ses:DeleteEmailIdentity", "Write", Reach.NONE, (), False)
+    role = replace(make_principal(ROLE_ARN), services=user.services[:2] + (ServiceAccess("ses", (unreached,)),))
+    copy = replace(make_principal(USER_ARN.replace("richard-roe", "copy")))  # equal values, other objects
+    data = page_data(make_result([], principals=[user, role, copy]))
+    assert len(data["access"]) == 4  # pinpoint, empty sms-voice, empty ses, ses with one unreached action
+    refs = {data["strings"][p[3]]: p[7] for p in data["principals"]}
+    assert refs[USER_ARN] == refs[USER_ARN.replace("richard-roe", "copy")]
+    assert refs[ROLE_ARN][:2] == refs[USER_ARN][:2] and refs[ROLE_ARN][2] != refs[USER_ARN][2]
+    assert data["access"][refs[ROLE_ARN][2]][3] == []  # the unreached action is not shipped

@@ -13,7 +13,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable
 
 from auditor.iam.arns import split_arn
-from auditor.model.access import SERVICE_LABELS, PrincipalAccess
+from auditor.model.access import SERVICE_LABELS, PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import Finding
 from auditor.model.result import ScanResult
 from auditor.report.records import ENUM_TEXT, sorted_findings, sorted_principals
@@ -100,19 +100,41 @@ def _finding_rows(findings: Iterable[Finding], s: StringTable) -> list[list[Any]
     return rows
 
 
-def _principal_row(p: PrincipalAccess, s: StringTable) -> list[Any]:
+class AccessTable:
+    """Distinct ServiceAccess blocks, each encoded once: principals that share their policies (most
+    of a large account) share one access computation, so they point at the same entry."""
+
+    def __init__(self, s: StringTable) -> None:
+        self.s = s
+        self.rows: list[list[Any]] = []
+        self._by_id: dict[int, int] = {}
+        self._by_value: dict[ServiceAccess, int] = {}
+
+    def __call__(self, svc: ServiceAccess) -> int:
+        i = self._by_id.get(id(svc))
+        if i is None:
+            i = self._by_value.get(svc)
+            if i is None:
+                i = self._by_value[svc] = len(self.rows)
+                self.rows.append(self._encode(svc))
+            self._by_id[id(svc)] = i  # the result keeps svc alive, so its id stays its own
+        return i
+
+    def _encode(self, svc: ServiceAccess) -> list[Any]:
+        s = self.s
+        reached = [a for a in svc.actions if a.reach is not Reach.NONE]
+        return [s(svc.service), s(svc.summary), s(svc.top_level),
+                [[s(a.action), s(a.access_level), s(a.reach.value), s.many(a.resources), int(a.conditional),
+                  s.many(a.conditions), s.many(a.via)] for a in reached]]
+
+
+def _principal_row(p: PrincipalAccess, s: StringTable, access: AccessTable) -> list[Any]:
     suggested = getattr(p, "suggested_policy", None)
     if suggested is not None and not isinstance(suggested, str):
         suggested = json.dumps(suggested, indent=2, ensure_ascii=False)
     return [
         s(p.account_id), s(p.principal_type), s(p.principal_name), s(p.principal_arn), s(p.archetype),
-        s(p.nearest_archetype), s.many(p.excess),
-        [
-            [s(svc.service), s(svc.summary), s(svc.top_level),
-             [[s(a.action), s(a.access_level), s(a.reach.value), s.many(a.resources), int(a.conditional),
-               s.many(a.conditions), s.many(a.via)] for a in svc.actions]]
-            for svc in p.services
-        ],
+        s(p.nearest_archetype), s.many(p.excess), [access(svc) for svc in p.services],
         s(suggested) if suggested else None,
         s(getattr(p, "declared_archetype", "") or ""),
         s.many(getattr(p, "excess_scopes", ()) or ()),
@@ -127,7 +149,8 @@ def page_data(result: ScanResult) -> dict[str, Any]:
                                        "doc_url": f.doc_url})
     findings = _finding_rows(result.findings, s)
     resolved = _finding_rows(result.resolved, s)
-    principals = [_principal_row(p, s) for p in sorted_principals(result.principals)]
+    access = AccessTable(s)
+    principals = [_principal_row(p, s, access) for p in sorted_principals(result.principals)]
     return {
         "columns": list(FINDING_COLUMNS),
         "principal_columns": list(PRINCIPAL_COLUMNS),
@@ -137,6 +160,7 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "findings": findings,
         "resolved": resolved,
         "principals": principals,
+        "access": access.rows,
     }
 
 
