@@ -6,7 +6,7 @@ from typing import Any
 
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.result import ScanResult
-from auditor.registry import CheckMeta, load_checks
+from auditor.registry import CheckMeta, Scope, load_checks
 from auditor.report.jsonfmt import dumps
 from auditor.report.records import ENUM_TEXT, sorted_findings
 
@@ -51,8 +51,6 @@ def _rule(meta: CheckMeta) -> dict[str, Any]:
 
 def _rule_from_finding(f: Finding) -> dict[str, Any]:
     """A rule for a finding whose check is not registered here (a finding read from elsewhere)."""
-    from auditor.registry import Scope
-
     return _rule(CheckMeta(f.check_id, f.check_name, f.severity, f.title, "", f.remediation, f.doc_url,
                            Scope.POLICY))
 
