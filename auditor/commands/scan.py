@@ -114,8 +114,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         snapshot = live_snapshot(args, config, progress)
     inventory = build_inventory(snapshot)
+    notes = snapshot.notes
+    del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
     result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
-                     baseline_path=args.baseline, started=started, notes=snapshot.notes)
+                     baseline_path=args.baseline, started=started, notes=notes)
     written = write_reports(result, output_dir, formats)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
