@@ -167,3 +167,36 @@ def test_collection_error_is_exit_2_with_one_line(monkeypatch, tmp_path):
     assert_one_line_error(code, err, "AWS profile 'ghost' not found")
     code, _out, err = run_cli(["collect", "--region", "us-moon-1", "--out", str(tmp_path / "s.json")])
     assert_one_line_error(code, err, "unknown region 'us-moon-1'")
+
+
+def test_org_scan_runs_the_single_account_scan_in_each_member(aws, tmp_path):
+    from test_org_support import create_organization
+
+    members = create_organization(aws, 2)
+    sts = aws.client("sts")
+    for account in members:
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/setup", RoleSessionName="setup")["Credentials"]
+        iam = aws.client("iam", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"])
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(UserName="admin", PolicyName="everything", PolicyDocument=ALLOW_ALL)
+    out = tmp_path / "org"
+    code, _out, err = run_cli(["scan", "--accounts", ",".join(members), "--role-name", "auditor",
+                               "--region", "us-east-1", "--output-dir", str(out), "--format", "json", "--checks", "IAM001"])
+    assert code == 1, err
+    report = json.loads((out / "findings.json").read_text())
+    assert sorted(f["account_id"] for f in report["findings"]) == members
+    assert all((out / "accounts" / account / "findings.json").exists() for account in members)
+    code, _out, err = run_cli(["scan", "--accounts", members[0], "--demo"])
+    assert_one_line_error(code, err, "--org and --accounts scan live accounts")
+
+
+def test_history_records_a_single_account_scan(tmp_path):
+    from auditor.history import list_runs
+
+    snap = _snapshot(tmp_path / "snap.json")
+    history = tmp_path / "history.sqlite"
+    for _ in range(2):
+        assert run_cli(["scan", "--input", str(snap), "--output-dir", str(tmp_path / "r"), "--format", "json",
+                        "--history", str(history)])[0] == 1
+    assert len(list_runs(history)) == 2

@@ -1,4 +1,5 @@
 """`auditor scan`: collect (live, --input files or --demo), run the checks, write the reports.
+With --org or --accounts, the live scan runs in every selected account (auditor.org).
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/input error, 3 incomplete
 (some data could not be read and the gap is not accepted). 3 wins over 1: a scan that missed data
@@ -10,13 +11,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from auditor.config import FAIL_ON, FORMATS, Config, load_config
 from auditor.errors import UsageError
 from auditor.model.finding import Severity, Status
 from auditor.model.inventory import CoverageEntry, CoverageStatus
 from auditor.model.result import ScanResult
+from auditor.org import add_org_arguments, wants_org_scan
 
 LIVE_OPTIONS = ("profile", "region", "role_arn", "external_id", "session_name")
 
@@ -42,6 +44,7 @@ def register(sub, name: str) -> None:
     p.add_argument("--checks", action="append", default=[], metavar="IDS", help="run only these checks (ids or names, comma-separated)")
     p.add_argument("--skip-checks", action="append", default=[], metavar="IDS", help="skip these checks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary line on stderr")
+    add_org_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -55,8 +58,18 @@ def add_live_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="TOML config (default $AUDITOR_CONFIG)")
 
 
+def _regions(args: argparse.Namespace, config: Config) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(args.region)) or config.scan.regions
+
+
+def _collect_options(config: Config):
+    from auditor.collect.collector import CollectOptions
+
+    return CollectOptions(rate_limit=config.scan.rate_limit, max_attempts=config.scan.max_attempts)
+
+
 def live_snapshot(args: argparse.Namespace, config: Config, progress: Callable[[str], None] | None):
-    from auditor.collect.collector import CollectOptions, collect_live
+    from auditor.collect.collector import collect_live
     from auditor.collect.session import AwsTarget
 
     scan = config.scan
@@ -65,12 +78,29 @@ def live_snapshot(args: argparse.Namespace, config: Config, progress: Callable[[
         role_arn=args.role_arn or scan.role_arn,
         external_id=args.external_id or scan.external_id,
         session_name=args.session_name or scan.session_name,
-        regions=tuple(dict.fromkeys(args.region)) or scan.regions,
+        regions=_regions(args, config),
     )
     if target.external_id and not target.role_arn:
         raise UsageError("--external-id needs --role-arn")
-    return collect_live(target, CollectOptions(rate_limit=scan.rate_limit, max_attempts=scan.max_attempts),
-                        progress=progress)
+    return collect_live(target, _collect_options(config), progress=progress)
+
+
+def account_scanner(args: argparse.Namespace, config: Config) -> Callable[[Any, str], ScanResult]:
+    """What an organization scan runs in each member account: the single-account scan, through the
+    session of the role assumed there."""
+    from auditor.collect.collector import collect_live
+    from auditor.collect.inventory_builder import build_inventory
+    from auditor.collect.session import AwsTarget
+    from auditor.pipeline import analyse
+
+    target, options = AwsTarget(regions=_regions(args, config)), _collect_options(config)
+
+    def scan_one(session: Any, account_id: str) -> ScanResult:
+        snapshot = collect_live(target, options, session=session)
+        return analyse(build_inventory(snapshot), config, only=_split(args.checks), skip=_split(args.skip_checks),
+                       baseline_path=args.baseline, notes=snapshot.notes)
+
+    return scan_one
 
 
 def progress_printer(quiet: bool) -> Callable[[str], None] | None:
@@ -91,6 +121,13 @@ def run(args: argparse.Namespace) -> int:
     from auditor.report import formatter, write_reports
 
     config = load_config(args.config)
+    if wants_org_scan(args):
+        if args.input or args.demo:
+            raise UsageError("--org and --accounts scan live accounts, not --input or --demo")
+        from auditor.org import run_org_scan
+
+        echo = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+        return run_org_scan(args, config, account_scanner(args, config), echo=echo)
     if args.input or args.demo:
         given = [f"--{o.replace('_', '-')}" for o in LIVE_OPTIONS if getattr(args, o)]
         if given:
@@ -119,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
     result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
                      baseline_path=args.baseline, started=started, notes=notes)
     written = write_reports(result, output_dir, formats)
+    if args.history:
+        from auditor.history import record_run
+
+        record_run(args.history, result)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
