@@ -12,7 +12,7 @@ from auditor.collect.coverage import CoverageLog
 from auditor.collect.iam import raw_policy_client, read_authorization_details, read_credential_report
 from auditor.collect.regional import read_pinpoint_projects, read_ses_identities
 from auditor.collect.regions import plan_regions
-from auditor.collect.session import AwsTarget, Connection, Instrument, connect
+from auditor.collect.session import AwsTarget, Instrument, connect
 from auditor.collect.snapshot import Snapshot, utc_now
 
 Progress = Callable[[str], None]
@@ -89,4 +89,4 @@ def _regions(target: AwsTarget, planned: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(set(planned) | set(target.regions)))
 
 
-__all__ = ["CollectOptions", "Connection", "collect_live"]
+__all__ = ["CollectOptions", "collect_live"]
