@@ -13,18 +13,18 @@ from auditor import __version__
 from auditor.errors import AuditorError
 from auditor.exitcodes import ExitCode
 
-# (command, module) in help order
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("scan", "scan"),
-    ("collect", "collect"),
-    ("lint", "lint"),
-    ("simulate", "simulate"),
-    ("who-can", "who_can"),
-    ("checks", "catalog"),
-    ("explain", "explain"),
-    ("merge", "merge"),
-    ("history", "history"),
-    ("config", "config_cmd"),
+# (command, module, one-line help) in help order
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("scan", "scan", "scan an account (live, --input FILE or --demo) and write reports"),
+    ("collect", "collect", "collect the inventory into a snapshot, without checks"),
+    ("lint", "lint", "check policy documents from files or stdin"),
+    ("simulate", "simulate", "evaluate requests against policies"),
+    ("who-can", "who_can", "list the principals allowed to perform an action"),
+    ("checks", "catalog", "list the check catalog"),
+    ("explain", "explain", "explain one check"),
+    ("merge", "merge", "merge findings.json files into one report"),
+    ("history", "history", "list past runs recorded with --history"),
+    ("config", "config_cmd", "validate a configuration file"),
 )
 
 
@@ -38,7 +38,10 @@ def _version() -> str:
     return f"auditor {__version__} (IAM data {data})"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """With `argv`, only the command being run is imported (startup stays fast for cron and CI) and
+    the others get a placeholder entry so `auditor --help` still lists them; without, all of them."""
+    wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
     parser = argparse.ArgumentParser(
         prog="auditor",
         description="Least-privilege audit of Amazon Pinpoint, End User Messaging (SMS/voice) and SES access.",
@@ -46,14 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, module in COMMANDS:
-        mod = importlib.import_module(f"auditor.commands.{module}")
-        mod.register(sub, name)
+    for name, module, help_text in COMMANDS:
+        if wanted is None or name == wanted:
+            importlib.import_module(f"auditor.commands.{module}").register(sub, name)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help

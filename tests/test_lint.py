@@ -12,12 +12,6 @@ from tests.conftest import SEED_DIR
 OWN = "111122223333"
 
 
-@pytest.fixture(autouse=True)
-def _lint_only(monkeypatch):
-    # The other commands are not needed here; keeping the parser to lint isolates these tests.
-    monkeypatch.setattr(cli, "COMMANDS", (("lint", "lint"),))
-
-
 def run(capsys, *argv, stdin: bytes | None = None, monkeypatch=None):
     if stdin is not None:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))

@@ -52,7 +52,7 @@ class Document:
 def run(args: argparse.Namespace) -> int:
     from auditor.engine import build_selection, lint_policy
     from auditor.iam.knowledge import data_version
-    from auditor.merge import exit_code
+    from auditor.pipeline import exit_code
     from auditor.parse.policy import parse_policy
 
     account_id = args.account_id.strip()
