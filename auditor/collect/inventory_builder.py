@@ -140,24 +140,31 @@ class _Builder:
             return None
         return name, arn
 
+    def _principal(self, ptype: PrincipalType, raw: dict, name: str, arn: str, id_key: str, inline_key: str,
+                   **extra: Any) -> Principal:
+        return Principal(
+            ptype, name, arn,
+            principal_id=self.text(raw.get(id_key)),
+            path=self.text(raw.get("Path"), "/"),
+            inline_policies=self.inline(raw.get(inline_key), arn, inline_key),
+            managed_policy_arns=self.attached(raw, arn),
+            boundary_arn=self.boundary(raw.get("PermissionsBoundary"), arn, "PermissionsBoundary"),
+            tags=self.tags(raw.get("Tags"), arn, "Tags"),
+            create_date=self.text(raw.get("CreateDate")),
+            **extra,
+        )
+
+    def attached(self, raw: dict, owner_arn: str) -> tuple[str, ...]:
+        return self.strings(raw.get("AttachedManagedPolicies"), owner_arn, "AttachedManagedPolicies", "PolicyArn")
+
     def users(self, items: Iterable[Any]) -> list[Principal]:
         out = []
         for i, raw in enumerate(items):
             named = self._named("UserDetailList", i, raw, "UserName")
-            if named is None:
-                continue
-            name, arn = named
-            out.append(Principal(
-                PrincipalType.USER, name, arn,
-                principal_id=self.text(raw.get("UserId")),
-                path=self.text(raw.get("Path"), "/"),
-                inline_policies=self.inline(raw.get("UserPolicyList"), arn, "UserPolicyList"),
-                managed_policy_arns=self.strings(raw.get("AttachedManagedPolicies"), arn, "AttachedManagedPolicies", "PolicyArn"),
-                group_names=self.strings(raw.get("GroupList"), arn, "GroupList"),
-                boundary_arn=self.boundary(raw.get("PermissionsBoundary"), arn, "PermissionsBoundary"),
-                tags=self.tags(raw.get("Tags"), arn, "Tags"),
-                create_date=self.text(raw.get("CreateDate")),
-            ))
+            if named is not None:
+                name, arn = named
+                out.append(self._principal(PrincipalType.USER, raw, name, arn, "UserId", "UserPolicyList",
+                                           group_names=self.strings(raw.get("GroupList"), arn, "GroupList")))
         return out
 
     def roles(self, items: Iterable[Any]) -> list[Principal]:
@@ -171,18 +178,9 @@ class _Builder:
             if raw.get("AssumeRolePolicyDocument") is not None:
                 trust = PolicyRef(TRUST_POLICY_NAME, "", PolicyType.TRUST, self.policy(raw["AssumeRolePolicyDocument"]), arn)
             last_used = raw.get("RoleLastUsed")
-            out.append(Principal(
-                PrincipalType.ROLE, name, arn,
-                principal_id=self.text(raw.get("RoleId")),
-                path=self.text(raw.get("Path"), "/"),
-                inline_policies=self.inline(raw.get("RolePolicyList"), arn, "RolePolicyList"),
-                managed_policy_arns=self.strings(raw.get("AttachedManagedPolicies"), arn, "AttachedManagedPolicies", "PolicyArn"),
-                boundary_arn=self.boundary(raw.get("PermissionsBoundary"), arn, "PermissionsBoundary"),
-                tags=self.tags(raw.get("Tags"), arn, "Tags"),
-                trust_policy=trust,
-                role_last_used=(self.text(last_used.get("LastUsedDate")) or None) if isinstance(last_used, dict) else None,
-                create_date=self.text(raw.get("CreateDate")),
-            ))
+            last_used_date = self.text(last_used.get("LastUsedDate")) if isinstance(last_used, dict) else ""
+            out.append(self._principal(PrincipalType.ROLE, raw, name, arn, "RoleId", "RolePolicyList",
+                                       trust_policy=trust, role_last_used=last_used_date or None))
         return out
 
     def groups(self, items: Iterable[Any]) -> list[Group]:
@@ -195,7 +193,7 @@ class _Builder:
             out.append(Group(
                 name, arn,
                 inline_policies=self.inline(raw.get("GroupPolicyList"), arn, "GroupPolicyList"),
-                managed_policy_arns=self.strings(raw.get("AttachedManagedPolicies"), arn, "AttachedManagedPolicies", "PolicyArn"),
+                managed_policy_arns=self.attached(raw, arn),
             ))
         return out
 
