@@ -200,3 +200,11 @@ def test_history_records_a_single_account_scan(tmp_path):
         assert run_cli(["scan", "--input", str(snap), "--output-dir", str(tmp_path / "r"), "--format", "json",
                         "--history", str(history)])[0] == 1
     assert len(list_runs(history)) == 2
+
+
+def test_summary_names_the_report_as_the_user_would_find_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = summary_line(_result(), [tmp_path / "out" / "findings.html"])
+    assert line.endswith("; report: out/findings.html")
+    outside = tmp_path.parent / "elsewhere" / "findings.html"
+    assert summary_line(_result(), [outside]).endswith(f"; report: {outside}")

@@ -204,7 +204,9 @@ def report_to_show(written: Sequence[Path]) -> Path:
 
 
 def _display(path: Path) -> str:
+    """Relative to the working directory when it is below it, as the user most likely typed it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
