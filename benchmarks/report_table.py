@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from benchmarks.measure import Measurement
 
 # Stage labels (see benchmarks.stages) in the order a scan goes through them.
-STAGE_ORDER = ("read", "build", "load", "analyse", "access", "checks", "suppress", "baseline",
+STAGE_ORDER = ("load", "build", "analyse", "access", "checks", "suppress", "baseline",
                "reports", "report:html", "report:csv", "report:json", "write files")
 TIME_FACTOR, TIME_SLACK_S = 3.0, 20.0
 MEMORY_FACTOR, MEMORY_SLACK_MB = 4.0, 300.0
 SPEEDUP_GOAL = 10.0
 OK_EXIT_CODES = (0, 3)
+MIN_COLUMN_S = 0.01
+SLOWEST_CHECKS = 8
 
 
 @dataclass
@@ -70,7 +72,8 @@ def _row(cells: list[str]) -> str:
 
 
 def render_markdown(results: list[SizeResult], header: list[str], notes: list[str]) -> str:
-    seen = {label for r in results for label in r.stage_seconds()}
+    # Stages that cost nothing anywhere (an empty baseline, no suppressions) would only widen the table.
+    seen = {label for r in results for label, sec in r.stage_seconds().items() if sec >= MIN_COLUMN_S}
     stage_cols = [label for label in STAGE_ORDER if label in seen]
     with_cs = any(r.cloudsplaining is not None for r in results)
     columns = (["principals", "file MB", "json.load s"] + [f"{c} s" for c in stage_cols]
@@ -97,7 +100,15 @@ def render_markdown(results: list[SizeResult], header: list[str], notes: list[st
                    if "error" in r.stages]
     profiles = [f"- {r.principals:,}: profile in `{r.profile_path}`" for r in results if r.profile_path]
     lines += stage_notes + profiles + [f"- {n}" for n in notes]
+    lines += ["", "Slowest checks (CPU s, in-process run):", ""] + [_slowest_checks(r) for r in results if r.stages]
     return "\n".join(lines) + "\n"
+
+
+def _slowest_checks(r: SizeResult) -> str:
+    per_check = sorted(((sec, label.split(":", 1)[1]) for label, sec in r.stage_seconds().items()
+                        if label.startswith("check:")), reverse=True)
+    top = ", ".join(f"{cid} {sec:.2f}" for sec, cid in per_check[:SLOWEST_CHECKS])
+    return f"- {r.principals:,}: {top or 'no per-check timings'}"
 
 
 def _verdict(r: SizeResult) -> str:

@@ -10,6 +10,7 @@ exist (yet) are simply absent from the output. Nested stages carry their depth.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import importlib
 import json
@@ -24,8 +25,6 @@ STAGE_TARGETS: tuple[tuple[str, str], ...] = (
     ("load", "auditor.collect.offline:load_input"),
     ("load", "auditor.collect.offline:load"),
     ("load", "auditor.collect.loader:load_inputs"),
-    ("read", "auditor.collect.offline:read_input"),
-    ("read", "auditor.collect.offline:read_inputs"),
     ("build", "auditor.collect.inventory_builder:build_inventory"),
     ("analyse", "auditor.pipeline:analyse"),
     ("access", "auditor.access.compute:compute_access"),
@@ -108,7 +107,36 @@ def instrument(clock: StageClock) -> list[str]:
         found.append(target)
         _replace_everywhere(func, clock.wrap(label, func))
     _instrument_formatters(clock)
+    _instrument_checks(clock)
     return found
+
+
+def _instrument_checks(clock: StageClock) -> None:
+    """Time each check under `check:ID`. Check functions may be generators, so the wrapper drains
+    them inside the timer. The registry's cached view is edited in place (same dict object)."""
+    try:
+        registry = importlib.import_module("auditor.registry")
+    except ImportError:
+        return
+    checks = registry.load_checks()
+    for check_id, check in list(checks.items()):
+        changes = {}
+        for attr in ("func", "scan_func"):
+            func = getattr(check, attr, None)
+            if callable(func):
+                changes[attr] = clock.wrap(f"check:{check_id}", _drained(func))
+        timed = dataclasses.replace(check, **changes)
+        checks[check_id] = timed
+        if registry.REGISTRY.get(check_id) is check:
+            registry.REGISTRY[check_id] = timed
+
+
+def _drained(func: Callable) -> Callable:
+    @functools.wraps(func)
+    def drained(*args: Any, **kwargs: Any) -> list:
+        return list(func(*args, **kwargs))
+
+    return drained
 
 
 def _instrument_formatters(clock: StageClock) -> None:
