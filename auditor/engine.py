@@ -1,6 +1,7 @@
 """Runs registered checks and turns their hits into Findings. Pure: no I/O, no printing."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping
 
@@ -157,12 +158,22 @@ class ScanContext:
     inventory: Inventory
     options: CheckOptions
 
+    @functools.cached_property
+    def access(self):
+        """Effective access of every principal (auditor.access.AccountAccess), computed on first
+        use and shared by IAM009 and the reports."""
+        from auditor.access import compute_access
 
-def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection) -> list[Finding]:
+        return compute_access(self.inventory, self.options.intended_archetypes)
+
+
+def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection,
+                         scan_ctx: ScanContext | None = None) -> list[Finding]:
+    """`scan_ctx`: pass one to read its `access` afterwards without computing it twice."""
     findings: list[Finding] = []
     for pctx in policy_contexts(inventory, options):
         findings.extend(run_policy_checks(pctx, selection, in_scan=True))
-    scan_ctx = ScanContext(inventory, options)
+    scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
     inventory_funcs += [(c, c.scan_func) for c in selection.checks(Scope.POLICY) if c.scan_func is not None]

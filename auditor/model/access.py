@@ -73,6 +73,9 @@ class PrincipalAccess:
     archetype: str = ""  # the smallest documented example that contains this access ("" if none fits)
     nearest_archetype: str = ""  # when none fits: the closest one, whose excess IAM009 reports
     excess: tuple[str, ...] = ()  # actions beyond the (declared or nearest) archetype
+    declared_archetype: str = ""  # what the config says this principal should be ("" if it says nothing)
+    excess_scopes: tuple[str, ...] = ()  # "service:Action on <scope>" for each action in `excess`
+    suggested_policy: str = ""  # JSON text: the compared example filled with the account's real ids
 
     def service(self, name: str) -> ServiceAccess | None:
         for s in self.services:

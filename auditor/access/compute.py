@@ -1,0 +1,207 @@
+"""Effective access of every principal to Pinpoint, SMS/voice and SES, and its documented example.
+
+`compute_access` is the one entry point: the scan computes it once (ScanContext.access) and both
+IAM009 and the reports read the result.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import functools
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from auditor.access.fit import Fit, Matcher, gating_keys
+from auditor.access.grants import NOTHING, Grant, Outcome, Universe, evaluate, gating_text
+from auditor.access.principals import group_principals
+from auditor.access.resources import audited_actions, scope_of, universe
+from auditor.iam.knowledge import knowledge
+from auditor.model.access import SERVICES, ActionAccess, PrincipalAccess, Reach, ServiceAccess
+from auditor.model.inventory import Inventory, Principal
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """One row per principal (users, then roles, in inventory order)."""
+
+    principals: tuple[PrincipalAccess, ...]
+    groups: int = 0  # distinct computations made, for benchmarks and the report's notes
+
+    @functools.cached_property
+    def by_arn(self) -> dict[str, PrincipalAccess]:
+        return {p.principal_arn: p for p in self.principals}
+
+    def get(self, arn: str) -> PrincipalAccess | None:
+        return self.by_arn.get(arn)
+
+
+def build_universe(inventory: Inventory, services: Sequence[str] = SERVICES) -> Universe:
+    iam = knowledge()
+    scope = scope_of(inventory)
+    return Universe(universe(scope, audited_actions(iam, services), iam), iam, scope)
+
+
+class RowBuilder:
+    """Outcome -> ServiceAccess rows, one ActionAccess per allowed action.
+
+    What does not depend on the principal's labels (where an action reaches, what gates it) is
+    cached by the cells and statement answers behind it, which many principals share.
+    """
+
+    def __init__(self, u: Universe, services: Sequence[str] = SERVICES):
+        self.u = u
+        self.services = tuple(services)
+        position = {s: i for i, s in enumerate(self.services)}
+        self._service_of = [position.get(a.service, -1) for a in u.actions]
+        self._scopes: dict[frozenset[int], tuple[Reach, tuple[str, ...]]] = {}
+        self._gates: dict[tuple, tuple[str, ...]] = {}
+        self._tables: dict[tuple, dict[int, ActionAccess]] = {}
+        self._protos: dict[tuple, dict[int, tuple | None]] = {}
+        self._names = [(a.full, a.access_level.value) for a in u.actions]
+        self._empty = tuple(ServiceAccess(s, ()) for s in self.services)
+
+    def rows(self, outcome: Outcome) -> tuple[ServiceAccess, ...]:
+        if not outcome.any:
+            return self._empty
+        grants = outcome.allows
+        context = None if outcome.plain else (tuple(id(g.answer) for g in outcome.limits),
+                                               tuple(id(g.answer) for g in outcome.denies),
+                                               outcome.direct_free)
+        found: list[tuple[int, ActionAccess]] = []
+        for signature, actions in _regions(grants).items():
+            # Every action of a region is reached by the same grants: labels and keys once for all.
+            covering = [grants[p] for p in signature]
+            labels = tuple(dict.fromkeys(g.label for g in covering))
+            answers = (tuple(id(g.answer) for g in covering), context)
+            # A row depends only on these grants (and, when present, the boundary and Denies in
+            # `context`): principals holding the same policies share the row objects.
+            table = self._tables.setdefault((answers, labels), {})
+            protos = self._protos.setdefault(answers, {})
+            for action in actions:
+                row = table.get(action)
+                if row is None:
+                    proto = protos.get(action, _MISSING)
+                    if proto is _MISSING:
+                        proto = protos[action] = self._proto(action, covering, outcome)
+                    if proto is None:
+                        continue
+                    via = labels if outcome.plain else tuple(
+                        dict.fromkeys(g.label for g in covering if not g.answer.any.isdisjoint(proto[6])))
+                    row = table[action] = ActionAccess(*proto[:6], via)
+                found.append((action, row))
+        found.sort(key=lambda item: item[0])
+        by_service: list[list[ActionAccess]] = [[] for _ in self.services]
+        for action, row in found:
+            service = self._service_of[action]
+            if service >= 0:
+                by_service[service].append(row)
+        return tuple(ServiceAccess(s, tuple(rows)) for s, rows in zip(self.services, by_service))
+
+    def _scope(self, action: int, cells: frozenset[int]) -> tuple[Reach, tuple[str, ...]]:
+        found = self._scopes.get(cells)
+        if found is None:
+            if len(cells) == len(self.u.action_cells[action]):
+                found = (Reach.ALL, ())
+            else:
+                found = (Reach.SOME, tuple(sorted({self.u.cells[i].target.scope for i in cells})))
+            self._scopes[cells] = found
+        return found
+
+    def _proto(self, action: int, covering: list[Grant], outcome: Outcome) -> tuple | None:
+        """Everything of a row but its labels, plus the cells it covers."""
+        cells = outcome.any & self.u.action_cells[action]
+        if not cells:
+            return None
+        conditional = cells.isdisjoint(outcome.yes)
+        conditions = () if not conditional else (
+            self._plain_gating(covering, action) if outcome.plain else gating_text(outcome, cells))
+        reach, resources = self._scopes.get(cells) or self._scope(action, cells)
+        name, level = self._names[action]
+        return (name, level, reach, resources, conditional, conditions, cells)
+
+    def _plain_gating(self, covering: list[Grant], action: int) -> tuple[str, ...]:
+        """With only Allows involved and none certain, every covering Allow's conditions gate."""
+        if len(covering) == 1:
+            return self._grant_gating(covering[0], action)
+        return tuple(dict.fromkeys(t for g in covering for t in self._grant_gating(g, action)))
+
+    def _grant_gating(self, grant: Grant, action: int) -> tuple[str, ...]:
+        key = (id(grant.answer), action)
+        found = self._gates.get(key)
+        if found is None:
+            cells = grant.answer.any & self.u.action_cells[action]
+            found = gating_text(Outcome(cells, _NO_CELLS, (grant,)), cells)
+            self._gates[key] = found
+        return found
+
+
+_NO_CELLS: frozenset[int] = frozenset()
+_MISSING = object()
+
+
+def _regions(grants: Sequence[Grant]) -> dict[tuple[int, ...], frozenset[int]]:
+    """Actions split by which grants reach them: (grant positions) -> actions. A few set
+    operations per grant instead of a dictionary update per (grant, action)."""
+    regions: dict[tuple[int, ...], frozenset[int]] = {(): frozenset().union(*(g.answer.actions for g in grants))}
+    for position, grant in enumerate(grants):
+        reached = grant.answer.actions
+        split: dict[tuple[int, ...], frozenset[int]] = {}
+        for signature, actions in regions.items():
+            inside = actions & reached
+            if inside:
+                split[signature + (position,)] = inside
+            outside = actions - reached
+            if outside:
+                split[signature] = outside
+        regions = split
+    return regions
+
+
+def declared_archetype(principal: Principal, intended: Iterable[tuple[str, str]]) -> str:
+    """The archetype the config declares for the principal: the first ARN glob that matches."""
+    for pattern, name in intended:
+        if fnmatch.fnmatchcase(principal.arn, pattern):
+            return name
+    return ""
+
+
+def compute_access(inventory: Inventory, intended: Iterable[tuple[str, str]] = ()) -> AccountAccess:
+    """Effective access, archetype and IAM009 excess of every principal of the inventory."""
+    intended = tuple(intended)
+    u = build_universe(inventory)
+    matcher = Matcher(u)
+    builder = RowBuilder(u)
+    rows: dict[str, PrincipalAccess] = {}
+    groups = group_principals(inventory, u)
+    for group in groups:
+        outcome = NOTHING if group.empty else evaluate(u, group.inputs)
+        services = builder.rows(outcome)
+        own = group.own_inputs()
+        reached = outcome.any if own is None else evaluate(u, own).any
+        keys = gating_keys(u, group.inputs)
+        for member in group.members:
+            fit = matcher.fit(reached, keys, declared_archetype(member, intended))
+            rows[member.arn] = _principal_row(inventory, member, services, fit, matcher)
+    ordered = tuple(rows[p.arn] for p in inventory.principals if p.arn in rows)
+    return AccountAccess(ordered, len(groups))
+
+
+def _principal_row(inventory: Inventory, principal: Principal, services: tuple[ServiceAccess, ...], fit: Fit,
+         matcher: Matcher) -> PrincipalAccess:
+    row = PrincipalAccess(
+        account_id=inventory.account_id,
+        principal_type=principal.type.value,
+        principal_name=principal.name,
+        principal_arn=principal.arn,
+        services=services,
+    )
+    if fit.empty:
+        return row
+    return dataclasses.replace(
+        row,
+        archetype=fit.archetype,
+        nearest_archetype=fit.nearest,
+        declared_archetype=fit.declared,
+        excess=fit.excess_actions,
+        excess_scopes=fit.excess_scopes,
+        suggested_policy=matcher.suggest(fit, principal.name) if fit.exceeds else "",
+    )
