@@ -9,6 +9,7 @@ from auditor.analysis import docs
 from auditor.analysis.actions import PRODUCT_SERVICES, covered, grants_every_action, names, sensitive, whole_services
 from auditor.analysis.describe import conditions_text, only_if, plural, short_list, where
 from auditor.analysis.holders import allowlisted, holders
+from auditor.analysis.memo import per_object
 from auditor.analysis.resources import Breadth, single_project, widest
 from auditor.analysis.subjects import managed_policy_subject, principal_subject
 from auditor.analysis.walk import statement_hit, statements
@@ -67,10 +68,18 @@ def full_admin_in_account(scan) -> Iterator[Hit]:
     """Per principal, skipping the config's admin_allowlist and noting a limiting boundary; plus
     customer managed policies attached to nobody (one attachment away from an administrator)."""
     inventory = scan.inventory
+    admin: dict[int, tuple[Statement, ...]] = {}  # per document: principals share most of them
+
+    def admin_statements(policy: Policy) -> tuple[Statement, ...]:
+        found = admin.get(id(policy))
+        if found is None:
+            found = admin[id(policy)] = _admin_statements(policy)
+        return found
+
     for holder in holders(inventory):
-        limited = holder.boundary is not None and not _admin_statements(holder.boundary.policy)
+        limited = holder.boundary is not None and not admin_statements(holder.boundary.policy)
         for ref in holder.policies:
-            for statement in _admin_statements(ref.policy):
+            for statement in admin_statements(ref.policy):
                 for principal in holder.principals:
                     if allowlisted(principal.arn, scan.options.admin_allowlist):
                         continue
@@ -113,21 +122,26 @@ def service_wildcard(ctx: PolicyContext) -> Iterator[Hit]:
             yield _service_hit(ctx.subject, statement, service, patterns)
 
 
-def _service_hit(subject: Subject, statement: Statement, service: str, patterns: tuple[str, ...]) -> Hit:
+@per_object()
+def _expansion(statement: Statement, service: str) -> tuple[int, tuple[str, ...]]:
     every = covered(statement, (service,))
-    risky = names(sensitive(every))
+    return len(every), names(sensitive(every))
+
+
+def _service_hit(subject: Subject, statement: Statement, service: str, patterns: tuple[str, ...]) -> Hit:
+    count, risky = _expansion(statement, service)
     project = single_project(statement.resources)
     scope = f"project {project} only" if project else widest(statement.resources).label
     gate = only_if(statement, identity=True)
     message = (
         f"{where(subject, statement)} allows every {service} action ({' '.join(patterns)}: "
-        f"{plural(len(every), 'action')}, including {short_list(risky, 5) or 'all writes'}) on "
+        f"{plural(count, 'action')}, including {short_list(risky, 5) or 'all writes'}) on "
         f"{', '.join(statement.resources or ('(no resource)',))}{gate}. List only the actions the job needs."
     )
     return statement_hit(
         message, statement, actions=patterns + risky,
         severity=Severity.MEDIUM if project else None,
-        evidence=(("service", service), ("expanded actions", str(len(every))),
+        evidence=(("service", service), ("expanded actions", str(count)),
                   ("sensitive actions", ", ".join(risky)), ("scope", scope)),
         key=service,
     )

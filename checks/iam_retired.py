@@ -6,9 +6,11 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered, names
 from auditor.analysis.describe import short_list, where
+from auditor.analysis.memo import per_object
 from auditor.analysis.walk import statement_hit, statements
 from auditor.iam.knowledge import ActionInfo
 from auditor.model.finding import Severity
+from auditor.model.policy import Statement
 from auditor.registry import Hit, PolicyContext, check
 
 END_OF_SUPPORT = "2026-10-30"
@@ -30,6 +32,11 @@ def is_engagement(action: ActionInfo) -> bool:
     return any(feature in action.name for feature in _ENGAGEMENT_FEATURES)
 
 
+@per_object()
+def retired_actions(statement: Statement) -> tuple[ActionInfo, ...]:
+    return tuple(a for a in covered(statement, ("mobiletargeting",)) if is_engagement(a))
+
+
 @check(
     "IAM011", "retired-service-access", Severity.LOW, "Permissions for retired Amazon Pinpoint engagement features",
     rationale=(
@@ -45,7 +52,7 @@ def is_engagement(action: ActionInfo) -> bool:
 )
 def retired_service_access(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
-        retired = tuple(a for a in covered(statement, ("mobiletargeting",)) if is_engagement(a))
+        retired = retired_actions(statement)
         if not retired:
             continue
         listed = names(retired)

@@ -6,6 +6,7 @@ from typing import Iterator, Sequence
 from auditor.analysis import docs
 from auditor.analysis.actions import can_be_scoped, covered, grants_every_action, names, whole_services
 from auditor.analysis.describe import only_if, short_list, where
+from auditor.analysis.memo import per_object
 from auditor.analysis.resources import Breadth, breadth
 from auditor.analysis.walk import grants_resources, statement_hit, statements
 from auditor.iam.knowledge import AccessLevel, ActionInfo, knowledge
@@ -51,6 +52,19 @@ def _broad_grants(statement: Statement, wanted, at_least: Breadth) -> tuple[tupl
     return tuple(found), broad
 
 
+@per_object()
+def _writes_on_all(statement: Statement):
+    # Every resource of one type (`network-interface/*`) is how a Create is scoped when the new
+    # ARN is not known yet, usually with a request-tag condition: only `*` and account-wide count.
+    return _broad_grants(statement, lambda a: a.access_level in _CHANGES and can_be_scoped(a), Breadth.SERVICE_WIDE)
+
+
+@per_object()
+def _data_reads_on_all(statement: Statement):
+    # Every secret or every object (`secret:*`, `*/*`) reads as much data as `*`.
+    return _broad_grants(statement, lambda a: a.full.lower() in DATA_READS, Breadth.TYPE_WIDE)
+
+
 def _hit(subject: Subject, statement: Statement, actions: Sequence[ActionInfo], broad: tuple[str, ...], *,
          what: str, advice: str, key: str, severity: Severity | None = None) -> Hit:
     listed = names(actions)
@@ -79,10 +93,7 @@ def _hit(subject: Subject, statement: Statement, actions: Sequence[ActionInfo], 
 )
 def write_on_all_resources(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
-        # Every resource of one type (`network-interface/*`) is how a Create is scoped when the new
-        # ARN is not known yet, usually with a request-tag condition: only `*` and account-wide count.
-        actions, broad = _broad_grants(statement, lambda a: a.access_level in _CHANGES and can_be_scoped(a),
-                                       Breadth.SERVICE_WIDE)
+        actions, broad = _writes_on_all(statement)
         permissions = [a for a in actions if a.access_level is AccessLevel.PERMISSIONS]
         writes = [a for a in actions if a.access_level is not AccessLevel.PERMISSIONS]
         if permissions:
@@ -110,8 +121,7 @@ def write_on_all_resources(ctx: PolicyContext) -> Iterator[Hit]:
 )
 def sensitive_read_on_all(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
-        # Every secret or every object (`secret:*`, `*/*`) reads as much data as `*`.
-        actions, broad = _broad_grants(statement, lambda a: a.full.lower() in DATA_READS, Breadth.TYPE_WIDE)
+        actions, broad = _data_reads_on_all(statement)
         if actions:
             yield _hit(ctx.subject, statement, actions, broad, what="reading customer data with",
                        advice="That reads every object, message or secret they reach; grant data reads on named resources only.",

@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 from auditor.analysis import docs
 from auditor.analysis.describe import conditions_text, short_list, statement_ref, where
 from auditor.analysis.holders import holders
-from auditor.analysis.shadow import Shadow, shadow_of, shadows
+from auditor.analysis.shadow import Shadow, is_candidate, shadow_of, shadows
 from auditor.analysis.subjects import principal_subject, via_text
 from auditor.analysis.walk import statement_hit, statements
 from auditor.engine import policy_contexts
@@ -47,11 +47,10 @@ def _hit(subject: Subject, shadow: Shadow, name_by: Callable[[int, Statement], s
     doc_url=docs.SEED_PAGE,
 )
 def shadowed_condition(ctx: PolicyContext) -> Iterator[Hit]:
-    policies = (ctx.policy,)
     for statement in statements(ctx):
-        if not statement.conditions:
+        if not is_candidate(statement):
             continue
-        shadow = shadow_of(policies, 0, statement)
+        shadow = shadow_of((ctx.policy,), 0, statement)
         if shadow is not None:
             yield _hit(ctx.subject, shadow, lambda i, st: statement_ref(st))
 
@@ -63,9 +62,7 @@ def shadowed_condition_in_account(scan) -> Iterator[Hit]:
     for pctx in policy_contexts(scan.inventory, scan.options):
         yield from shadowed_condition(pctx)
     for holder in holders(scan.inventory):
-        for shadow in shadows(holder.documents, holder.boundaries):
-            if all(i == shadow.policy_index for i, _ in shadow.by):
-                continue  # the document alone shadows it: reported above, once per document
+        for shadow in shadows(holder.documents, holder.boundaries, across_only=True):
             ref = holder.policies[shadow.policy_index]
             for principal in holder.principals:
                 subject = principal_subject(scan.inventory, principal, ref)

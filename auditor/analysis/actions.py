@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import functools
-from typing import Iterable, Sequence
+from typing import Iterable
 
+from auditor.analysis.memo import per_object
 from auditor.evaluate.matching import action_matches
 from auditor.iam.knowledge import AccessLevel, ActionInfo, knowledge
 from auditor.iam.wildcards import has_wildcard
@@ -18,6 +19,7 @@ def _sorted(actions: Iterable[ActionInfo]) -> tuple[ActionInfo, ...]:
     return tuple(unique[k] for k in sorted(unique))
 
 
+@functools.lru_cache(maxsize=65536)
 def matches_every_action(pattern: str) -> bool:
     """`*`, `*:*`: a pattern made of wildcards only, on both sides of the colon."""
     service, sep, name = pattern.strip().partition(":")
@@ -30,7 +32,8 @@ def grants_every_action(statement: Statement) -> bool:
     return not statement.not_action and any(matches_every_action(p) for p in statement.actions)
 
 
-def covered(statement: Statement, services: Sequence[str] | None = None) -> tuple[ActionInfo, ...]:
+@per_object()
+def covered(statement: Statement, services: tuple[str, ...] | None = None) -> tuple[ActionInfo, ...]:
     """Every catalogued action the statement's Action (or what its NotAction leaves) covers,
     limited to `services` when given. Unknown names cover nothing (POL005 reports them)."""
     k = knowledge()
@@ -66,6 +69,7 @@ def _names_by_service(pattern: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((s, frozenset(n)) for s, n in sorted(grouped.items()))
 
 
+@per_object()
 def whole_services(statement: Statement) -> dict[str, tuple[str, ...]]:
     """Services whose every catalogued action the Action element covers through a wildcard,
     with the patterns that do it. Patterns matching every action are left to IAM001."""

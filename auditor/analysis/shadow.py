@@ -1,17 +1,26 @@
 """Conditioned Allows that an unconditioned Allow already covers (check IAM007).
 
-For every (action, resource) a conditioned statement could allow, the evaluator's static mode
-is asked whether the *other* statements already allow it outright (YES, no condition left). If so
-the condition restricts nothing there.
+For every request (action, resource) a conditioned statement could allow, the evaluator's static
+matching is asked whether the *other* statements allow it outright: some Allow matches with no
+condition left, no Deny matches at all, and every boundary allows it the same way. If so the
+condition restricts nothing there.
+
+That answer splits by document (an unconditioned Allow is one statement; any matching Deny
+blocks), so each document's answers for a candidate are computed once, as bit masks over the
+candidate's requests, and combined per principal with a few integer operations: principals
+share most of their documents.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import dataclass
 from typing import Sequence
 
 from auditor.analysis.actions import covered, grants_every_action
+from auditor.analysis.memo import IdentityCache, per_object
 from auditor.analysis.resources import request_arns
-from auditor.evaluate.static import Tri, static_access
+from auditor.evaluate.compiled import compiled_policy
+from auditor.evaluate.static import Tri, statement_matches
 from auditor.iam.knowledge import knowledge
 from auditor.model.policy import Effect, Policy, Statement
 
@@ -33,62 +42,178 @@ class Shadow:
         return len(self.actions) == self.total
 
 
-def _candidates(statement: Statement) -> bool:
+@dataclass(frozen=True)
+class _Requests:
+    """A candidate's requests: (action, resource) pairs, numbered for the bit masks."""
+
+    actions: tuple[str, ...]  # actions with at least one request
+    masks: tuple[int, ...]  # per action, the bits of its requests
+    pairs: tuple[tuple[str, str], ...]
+
+
+def is_candidate(statement: Statement) -> bool:
     return (statement.effect is Effect.ALLOW and bool(statement.conditions) and not statement.not_action
             and not statement.not_resource and bool(statement.resources))
 
 
-def _actions(statement: Statement) -> tuple[str, ...]:
-    if grants_every_action(statement):
-        return (_EVERY_ACTION,)
-    return tuple(a.full for a in covered(statement))
+def _outright(statement: Statement) -> bool:
+    return statement.effect is Effect.ALLOW and not statement.conditions
 
 
-def _requests(action: str, patterns: Sequence[str]) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=16384)
+def _request_arns(action: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
     if action == _EVERY_ACTION:
-        return tuple(patterns)
+        return patterns
     info = knowledge().action(action)
     if info is None:
         return ()
     return tuple(dict.fromkeys(arn for p in patterns for arn in request_arns(info, p)))
 
 
+@per_object()
+def _requests(statement: Statement) -> _Requests:
+    names = (_EVERY_ACTION,) if grants_every_action(statement) else tuple(a.full for a in covered(statement))
+    actions: list[str] = []
+    masks: list[int] = []
+    pairs: list[tuple[str, str]] = []
+    for action in names:
+        arns = _request_arns(action, tuple(statement.resources or ()))
+        if not arns:
+            continue  # the statement cannot allow this action on its resources at all
+        mask = 0
+        for arn in arns:
+            mask |= 1 << len(pairs)
+            pairs.append((action, arn))
+        actions.append(action)
+        masks.append(mask)
+    return _Requests(tuple(actions), tuple(masks), tuple(pairs))
+
+
+def _answers(policy: Policy, candidate: Statement) -> tuple[tuple[tuple[Statement, int], ...], int]:
+    """For one document: each unconditioned Allow with the candidate's requests it allows for
+    sure, and the requests any Deny may refuse. Only statements whose Action covers a request's
+    action are matched (the compiled policy indexes them per action)."""
+
+    def compute():
+        requests = _requests(candidate)
+        compiled = compiled_policy(policy)
+        variables = policy.supports_variables
+        allows: dict[int, list] = {}
+        denied = 0
+        for action, mask in zip(requests.actions, requests.masks):
+            for cst in compiled.candidates(action.lower()):
+                st = cst.statement
+                if st is candidate or (st.effect is Effect.ALLOW and st.conditions):
+                    continue
+                bits = 0
+                for k in _set_bits(mask):
+                    tri = statement_matches(st, action, requests.pairs[k][1], variables_enabled=variables).tri
+                    if tri is Tri.YES or (cst.deny and tri is not Tri.NO):
+                        bits |= 1 << k
+                if cst.deny:
+                    denied |= bits
+                elif bits:
+                    allows.setdefault(id(st), [st, 0])[1] |= bits
+        return tuple((st, bits) for st, bits in allows.values()), denied
+
+    return _DOCUMENT_ANSWERS.get((policy, candidate), (), compute)
+
+
+def _set_bits(mask: int):
+    k = 0
+    while mask:
+        if mask & 1:
+            yield k
+        mask >>= 1
+        k += 1
+
+
+_DOCUMENT_ANSWERS = IdentityCache()
+
+
+def _boundary_allows(boundary: Policy, candidate: Statement) -> int:
+    allows, denied = _answers(boundary, candidate)
+    granted = 0
+    for _, bits in allows:
+        granted |= bits
+    return granted & ~denied
+
+
 def shadow_of(policies: Sequence[Policy], index: int, statement: Statement,
               boundaries: Sequence[Policy] = ()) -> Shadow | None:
-    """How much of `statement` (in policies[index]) the other statements allow unconditionally."""
-    if not any(st is not statement and st.effect is Effect.ALLOW and not st.conditions
-               for p in policies for st in p.statements):
+    """How much of `statement` (in policies[index]) the other statements allow outright."""
+    if not any(_outright(st) for p in policies for st in p.statements if st is not statement):
         return None  # nothing grants without a condition, so nothing can shadow
-    policy = policies[index]
-    others = list(policies)
-    others[index] = replace(policy, statements=tuple(s for s in policy.statements if s is not statement))
-    shadowed: list[str] = []
-    total = 0
-    by: dict[tuple[int, int], tuple[int, Statement]] = {}
-    for action in _actions(statement):
-        requests = _requests(action, statement.resources or ())
-        if not requests:
-            continue  # the statement cannot allow this action on its resources at all
-        total += 1
-        results = [static_access(others, action, r, boundaries=boundaries) for r in requests]
-        if any(res.tri is not Tri.YES for res in results):
-            continue
-        shadowed.append(action)
-        for res in results:
-            for i, st in res.allows:
-                if not st.conditions and i < len(policies):
-                    by.setdefault((i, st.index), (i, st))
+    requests = _requests(statement)
+    if not requests.pairs:
+        return None
+    granted = denied = 0
+    holders: list[tuple[int, Statement, int]] = []
+    for i, policy in enumerate(policies):
+        allows, deny_bits = _answers(policy, statement)
+        denied |= deny_bits
+        for st, bits in allows:
+            granted |= bits
+            holders.append((i, st, bits))
+    sure = granted & ~denied
+    for boundary in boundaries:
+        sure &= _boundary_allows(boundary, statement)
+    shadowed = [(a, m) for a, m in zip(requests.actions, requests.masks) if m & sure == m]
     if not shadowed:
         return None
-    return Shadow(index, statement, tuple(shadowed), total, tuple(by[k] for k in sorted(by)))
+    covered_bits = 0
+    for _, mask in shadowed:
+        covered_bits |= mask
+    by = tuple((i, st) for i, st, bits in holders if bits & covered_bits)
+    return Shadow(index, statement, tuple(a for a, _ in shadowed), len(requests.actions), by)
 
 
-def shadows(policies: Sequence[Policy], boundaries: Sequence[Policy] = ()) -> list[Shadow]:
+def shadows(policies: Sequence[Policy], boundaries: Sequence[Policy] = (), *, across_only: bool = False) -> list[Shadow]:
+    """Every shadowed conditioned Allow; with `across_only`, only those another document helps
+    cover (a document that shadows itself is reported per document). Documents that cannot
+    decide any of a candidate's services outright are skipped."""
     found = []
     for index, policy in enumerate(policies):
         for statement in policy.statements:
-            if _candidates(statement):
-                shadow = shadow_of(policies, index, statement, boundaries)
-                if shadow is not None:
-                    found.append(shadow)
+            if not is_candidate(statement):
+                continue
+            wanted = _services(statement)
+            relevant = [i for i, p in enumerate(policies) if i == index or _overlap(_document_services(p), wanted)]
+            if across_only and len(relevant) < 2:
+                continue
+            shadow = shadow_of([policies[i] for i in relevant], relevant.index(index), statement, boundaries)
+            if shadow is None:
+                continue
+            by = tuple((relevant[j], st) for j, st in shadow.by)
+            if across_only and all(i == index for i, _ in by):
+                continue
+            found.append(Shadow(index, statement, shadow.actions, shadow.total, by))
     return found
+
+
+def _service_of(pattern: str) -> str:
+    service = pattern.partition(":")[0].lower()
+    return "*" if not service or "*" in service or "?" in service else service
+
+
+@per_object()
+def _services(statement: Statement) -> frozenset[str]:
+    """Services the statement's action patterns can reach ("*" for any)."""
+    if statement.not_action:
+        return frozenset({"*"})
+    return frozenset(_service_of(p) for p in statement.actions)
+
+
+@per_object()
+def _document_services(policy: Policy) -> frozenset[str]:
+    """Services whose requests the document can decide outright: those of its unconditioned
+    Allows and of its Denies ("*" for any). A document with none cannot shadow anything."""
+    found: set[str] = set()
+    for st in policy.statements:
+        if st.effect is Effect.DENY or not st.conditions:
+            found |= _services(st)
+    return frozenset(found)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and ("*" in a or "*" in b or bool(a & b))
