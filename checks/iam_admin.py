@@ -90,9 +90,10 @@ def full_admin_in_account(scan) -> Iterator[Hit]:
                         hit = replace(hit, severity=Severity.HIGH, message=(
                             f"{hit.message} Its permissions boundary \"{holder.boundary.name}\" caps what it can use."))
                     yield replace(hit, subject=principal_subject(inventory, principal, ref))
+    boundaries = {p.boundary_arn for p in inventory.principals if p.boundary_arn}
     for managed in inventory.managed_policies:
-        if managed.aws_managed or managed.attachment_count:
-            continue
+        if managed.aws_managed or managed.attachment_count or managed.arn in boundaries:
+            continue  # a boundary that allows everything caps nothing, but grants nothing either
         subject = managed_policy_subject(inventory, managed)
         for statement in _admin_statements(managed.ref.policy):
             hit = admin_hit(subject, statement)

@@ -11,7 +11,8 @@ from auditor.analysis.walk import statement_hit, statements
 from auditor.iam.wildcards import has_wildcard
 from auditor.model.finding import Severity
 from auditor.model.policy import ConditionClause, Effect, Policy, PolicyKind, Statement
-from auditor.registry import Hit, PolicyContext, check
+from auditor.engine import policy_contexts
+from auditor.registry import Hit, PolicyContext, check, scan_variant
 
 
 @check(
@@ -79,7 +80,7 @@ def _person_like(value: str) -> str | None:
     return None
 
 
-def _literal_owner_values(clause: ConditionClause) -> tuple[tuple[str, str], ...]:
+def _literal_owner_values(clause: ConditionClause, users: frozenset[str]) -> tuple[tuple[str, str], ...]:
     m = _TAG_KEY.match(clause.key)
     if m is None or m.group(1).lower() not in _OWNER_TAGS or not names_value(clause):
         return ()
@@ -87,10 +88,32 @@ def _literal_owner_values(clause: ConditionClause) -> tuple[tuple[str, str], ...
     for value in clause.values:
         if "${" in value or has_wildcard(value):
             continue
-        why = _person_like(value)
+        why = "the name of an IAM user of this account" if value in users else _person_like(value)
         if why is not None:
             out.append((value, why))
     return tuple(out)
+
+
+def _literal_hits(ctx: PolicyContext, users: frozenset[str] = frozenset(),
+                  holders: frozenset[str] | None = None) -> Iterator[Hit]:
+    """`users`: the account's user names (a scan knows them); `holders`: the users and roles that
+    hold the document, when known. A literal naming the only holder is that holder's own name."""
+    if holders is None and ctx.subject.principal_type == "user":
+        holders = frozenset({ctx.subject.principal_name})
+    for statement in statements(ctx):
+        for clause in statement.conditions:
+            for value, why in _literal_owner_values(clause, users):
+                if holders is not None and holders == {value}:
+                    continue  # only that very user holds it: the literal is the caller
+                version = "" if ctx.policy.supports_variables else ' (and set "Version": "2012-10-17", or the variable stays literal text)'
+                message = (
+                    f'{where(ctx.subject, statement)} requires {clause.key} to be "{value}", {why}. If the intent '
+                    f"is each caller's own resources, write \"${{aws:username}}\"{version}: as written everyone who "
+                    f'holds this policy gets the resources tagged {clause.key.split("/", 1)[1]}={value}, and nobody '
+                    "gets their own."
+                )
+                yield statement_hit(message, statement, condition_keys=(clause.key,), subject=ctx.subject,
+                                    evidence=(("literal", value), ("looks like", why)), key=f"{clause.key.lower()}={value}")
 
 
 @check(
@@ -98,7 +121,8 @@ def _literal_owner_values(clause: ConditionClause) -> tuple[tuple[str, str], ...
     rationale=(
         "The documented tag-based examples mean 'resources whose Owner tag is the caller's own user name'. "
         "That is ${aws:username} (Version 2012-10-17). Filled in with one fixed name, the policy gives every "
-        "user, group and role that holds it that one person's resources, and not their own."
+        "user, group and role that holds it that one person's resources, and not their own. A scan also "
+        "recognises the account's own user names, and stays quiet when that user is the only holder."
     ),
     remediation=(
         'Use "aws:ResourceTag/Owner": "${aws:username}" with "Version": "2012-10-17"; if one fixed owner is '
@@ -107,21 +131,20 @@ def _literal_owner_values(clause: ConditionClause) -> tuple[tuple[str, str], ...
     doc_url=docs.SEED_PAGE,
 )
 def literal_instead_of_variable(ctx: PolicyContext) -> Iterator[Hit]:
-    own_name = ctx.subject.principal_name if ctx.subject.principal_type == "user" else ""
-    for statement in statements(ctx):
-        for clause in statement.conditions:
-            for value, why in _literal_owner_values(clause):
-                if value == own_name:
-                    continue  # an inline policy of that very user: the literal is the caller
-                version = "" if ctx.policy.supports_variables else ' (and set "Version": "2012-10-17", or the variable stays literal text)'
-                message = (
-                    f'{where(ctx.subject, statement)} requires {clause.key} to be "{value}", {why}. If the intent '
-                    f"is each caller's own resources, write \"${{aws:username}}\"{version}: as written everyone who "
-                    f'holds this policy gets the resources tagged {clause.key.split("/", 1)[1]}={value}, and nobody '
-                    "gets their own."
-                )
-                yield statement_hit(message, statement, condition_keys=(clause.key,),
-                                    evidence=(("literal", value), ("looks like", why)), key=f"{clause.key.lower()}={value}")
+    return _literal_hits(ctx)
+
+
+@scan_variant("IAM008")
+def literal_instead_of_variable_in_account(scan) -> Iterator[Hit]:
+    inventory = scan.inventory
+    users = frozenset(u.name for u in inventory.users)
+    holding: dict[str, set[str]] = {}
+    for principal in inventory.principals:
+        for ref in inventory.policies_for(principal):
+            holding.setdefault(ref.ref, set()).add(principal.name)
+    for pctx in policy_contexts(inventory, scan.options):
+        held = holding.get(pctx.subject.policy_ref)
+        yield from _literal_hits(pctx, users, frozenset(held) if held is not None else None)
 
 
 _SOURCE_IP = "aws:sourceip"

@@ -8,7 +8,7 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered, names, sensitive
 from auditor.analysis.conditions import SOURCE_ACCOUNT, SOURCE_ARN, values_for
-from auditor.analysis.describe import short_list, where
+from auditor.analysis.describe import plural, short_list, where
 from auditor.analysis.principals import principals_of
 from auditor.analysis.ses import SENDING, SENDING_ACTIONS, concrete, identity_arns, owner_account, ses_statements
 from auditor.analysis.walk import statement_hit
@@ -46,7 +46,7 @@ def broad_identity_actions(ctx: PolicyContext) -> Iterator[Hit]:
         who = ", ".join(p.value for p in principals_of(statement)) or "the principals"
         message = (
             f"{where(ctx.subject, statement)} grants {who} {', '.join(statement.actions)} on "
-            f"{', '.join(statement.resources or ())}: {len(extra)} actions beyond sending, such as "
+            f"{', '.join(statement.resources or ())}: {plural(len(extra), 'action')} beyond sending, such as "
             f"{short_list(listed, 5)}. Sending needs only {SENDING_ACTIONS[0]} and {SENDING_ACTIONS[1]}."
         )
         yield statement_hit(message, statement, actions=listed, condition_keys=(),

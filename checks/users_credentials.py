@@ -54,11 +54,11 @@ def console_user_without_mfa(scan) -> Iterator[Hit]:
         access = write_access(holder.documents, holder.boundaries, _WRITE_SERVICES, known)
         if not access:
             continue
-        summary = "; ".join(f"{s}: {', '.join(a)}" for s, a in access.items())
+        summary = "; ".join(f"{s} ({', '.join(a.split(':', 1)[1] for a in acts)})" for s, acts in access.items())
         for name in names:
             message = (
                 f"User {name} signs in to the console with a password and no MFA device, and can change "
-                f"{', '.join(access)} (for example {summary}). Enable MFA for {name}, or remove the password."
+                f"{summary}. Enable MFA for {name}, or remove the password."
             )
             yield Hit(message, actions=tuple(a for acts in access.values() for a in acts),
                       subject=_user_subject(inventory, exposed[name], users.get(name)),

@@ -116,6 +116,18 @@ def test_iam008_inline_policy_of_that_very_user_is_fine():
     assert f.principal_name == "mary-major"
 
 
+def test_iam008_scan_knows_the_accounts_user_names_and_holders():
+    # "ops1" does not look like a person, but it is a user of this account.
+    shared = managed("OwnerOps1", _owner("ops1"))
+    only_mine = managed("OwnerRichard", _owner("richard-roe"))
+    inv = inventory(users=(user("ops1"), user("ann", managed_arns=(shared.arn,)),
+                           user("richard-roe", managed_arns=(only_mine.arn,))),
+                    managed_policies=(shared, only_mine))
+    (f,) = scan(inv, "IAM008")
+    assert f.policy_name == "OwnerOps1" and "IAM user of this account" in f.message
+    assert not lint(_owner("ops1"), "IAM008")  # a lone document cannot know it
+
+
 # IAM012 ---------------------------------------------------------------------------------------
 
 IP = {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}

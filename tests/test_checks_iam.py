@@ -45,6 +45,12 @@ def test_iam001_in_a_scan_reports_principals_and_skips_the_allowlist():
     assert "attached to nobody" in next(f.message for f in found if f.policy_name == "Dormant").lower()
 
 
+def test_iam001_an_admin_shaped_boundary_is_not_a_dormant_admin_policy():
+    everything = managed("BoundaryEverything", ADMIN, attachments=0)
+    inv = inventory(users=(user("amy", boundary=everything.arn),), managed_policies=(everything,))
+    assert not scan(inv, "IAM001")
+
+
 def test_iam001_in_a_scan_notes_a_limiting_boundary():
     admin = managed("AdminEverything", ADMIN)
     boundary = managed("PinpointOnly", doc(allow("mobiletargeting:*")))
