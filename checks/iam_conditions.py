@@ -95,22 +95,24 @@ def _literal_owner_values(clause: ConditionClause, users: frozenset[str]) -> tup
 
 
 def _literal_hits(ctx: PolicyContext, users: frozenset[str] = frozenset(),
-                  holders: frozenset[str] | None = None) -> Iterator[Hit]:
+                  holders: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """`users`: the account's user names (a scan knows them); `holders`: the users and roles that
-    hold the document, when known. A literal naming the only holder is that holder's own name."""
-    if holders is None and ctx.subject.principal_type == "user":
-        holders = frozenset({ctx.subject.principal_name})
+    hold the document, when known. An inline policy's literal naming its own user is that user's
+    own name; a managed policy can be attached to anyone later, so it is still reported."""
+    own = ctx.subject.principal_name if ctx.subject.principal_type == "user" else ""
     for statement in statements(ctx):
         for clause in statement.conditions:
             for value, why in _literal_owner_values(clause, users):
-                if holders is not None and holders == {value}:
-                    continue  # only that very user holds it: the literal is the caller
+                if value == own:
+                    continue
                 version = "" if ctx.policy.supports_variables else ' (and set "Version": "2012-10-17", or the variable stays literal text)'
+                today = (f" Today only {value} holds it; whoever it is attached to next gets {value}'s resources."
+                         if holders == {value} else "")
                 message = (
                     f'{where(ctx.subject, statement)} requires {clause.key} to be "{value}", {why}. If the intent '
                     f"is each caller's own resources, write \"${{aws:username}}\"{version}: as written everyone who "
                     f'holds this policy gets the resources tagged {clause.key.split("/", 1)[1]}={value}, and nobody '
-                    "gets their own."
+                    f"gets their own.{today}"
                 )
                 yield statement_hit(message, statement, condition_keys=(clause.key,), subject=ctx.subject,
                                     evidence=(("literal", value), ("looks like", why)), key=f"{clause.key.lower()}={value}")
@@ -122,7 +124,7 @@ def _literal_hits(ctx: PolicyContext, users: frozenset[str] = frozenset(),
         "The documented tag-based examples mean 'resources whose Owner tag is the caller's own user name'. "
         "That is ${aws:username} (Version 2012-10-17). Filled in with one fixed name, the policy gives every "
         "user, group and role that holds it that one person's resources, and not their own. A scan also "
-        "recognises the account's own user names, and stays quiet when that user is the only holder."
+        "recognises the account's own user names; only an inline policy of that very user is left alone."
     ),
     remediation=(
         'Use "aws:ResourceTag/Owner": "${aws:username}" with "Version": "2012-10-17"; if one fixed owner is '
@@ -143,8 +145,7 @@ def literal_instead_of_variable_in_account(scan) -> Iterator[Hit]:
         for ref in inventory.policies_for(principal):
             holding.setdefault(ref.ref, set()).add(principal.name)
     for pctx in policy_contexts(inventory, scan.options):
-        held = holding.get(pctx.subject.policy_ref)
-        yield from _literal_hits(pctx, users, frozenset(held) if held is not None else None)
+        yield from _literal_hits(pctx, users, frozenset(holding.get(pctx.subject.policy_ref, ())))
 
 
 _SOURCE_IP = "aws:sourceip"
