@@ -91,13 +91,22 @@ def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[t
 
 def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool = False) -> list[Finding]:
     findings: list[Finding] = []
+    policy_type = ctx.subject.policy_type
     for check in selection.checks(Scope.POLICY):
         if in_scan and check.scan_func is not None:
             continue  # its account-wide form runs once in run_inventory_checks
+        authoring = check.meta.id.startswith(AUTHORING_PREFIX)
+        if policy_type is PolicyType.AWS_MANAGED and authoring:
+            continue  # the account cannot edit AWS's documents; their grants are still judged
+        if policy_type is PolicyType.BOUNDARY and not authoring:
+            continue  # a boundary only limits: its Allows grant nothing by themselves
         for hit in check.func(ctx):
             findings.append(to_finding(check, hit, ctx.subject, selection))
     return findings
 
+
+# Checks whose id starts with this judge how a document is written, not what it grants.
+AUTHORING_PREFIX = "POL"
 
 _KIND_BY_TYPE = {
     PolicyType.RESOURCE: PolicyKind.RESOURCE,
@@ -114,12 +123,18 @@ def policy_contexts(inventory: Inventory, options: CheckOptions) -> Iterator[Pol
         kind = _KIND_BY_TYPE.get(ref.policy_type, PolicyKind.IDENTITY)
         return PolicyContext(ref.policy, kind, acct, part, options, subject, region, ref.owner_arn)
 
+    boundaries = {p.boundary_arn for p in inventory.principals if p.boundary_arn}
+    attached = {arn for p in inventory.principals for arn in p.managed_policy_arns}
+    attached.update(arn for g in inventory.groups for arn in g.managed_policy_arns)
     for managed in inventory.managed_policies:
-        if managed.aws_managed and managed.attachment_count == 0:
-            continue  # AWS's own unattached policies are not the account's risk
+        if managed.aws_managed and managed.arn not in attached and managed.arn not in boundaries:
+            continue  # AWS's own unused policies are not the account's risk
         ref = managed.ref
+        # A policy used only as a permissions boundary is judged as one (it grants nothing itself).
+        only_boundary = managed.arn in boundaries and managed.arn not in attached
+        policy_type = PolicyType.BOUNDARY if only_boundary else ref.policy_type
         yield ctx(ref, Subject(account_id=acct, resource_type="AWS::IAM::ManagedPolicy", resource_arn=managed.arn,
-                               policy_name=managed.name, policy_arn=managed.arn, policy_type=ref.policy_type,
+                               policy_name=managed.name, policy_arn=managed.arn, policy_type=policy_type,
                                policy_ref=ref.ref))
     for principal in inventory.principals:
         base = _principal_subject(acct, principal.type.value, principal.name, principal.arn)

@@ -1,0 +1,52 @@
+"""Which checks run on which documents in a scan."""
+import json
+
+from auditor.config import Config
+from auditor.engine import run_inventory_checks
+from auditor.model.finding import PolicyType
+from auditor.model.inventory import Inventory, ManagedPolicy, PolicyRef, Principal, PrincipalType
+from auditor.parse.policy import parse_policy
+
+ACCT = "210987654321"
+
+
+def _managed(name: str, doc: dict, *, aws: bool) -> ManagedPolicy:
+    arn = f"arn:aws:iam::{'aws' if aws else ACCT}:policy/{name}"
+    kind = PolicyType.AWS_MANAGED if aws else PolicyType.MANAGED
+    ref = PolicyRef(name, arn, kind, parse_policy(json.dumps(doc)))
+    return ManagedPolicy(arn, name, "/", "v1", aws, 1, ref)
+
+
+def _scan(managed, managed_policy_arns=(), **user):
+    principal = Principal(PrincipalType.USER, "alice", f"arn:aws:iam::{ACCT}:user/alice", "AIDA", "/", (),
+                          managed_policy_arns, **user)
+    inv = Inventory(ACCT, "aws", ("us-east-1",), "test", users=(principal,), managed_policies=tuple(managed))
+    config = Config()
+    return run_inventory_checks(inv, config.options, config.selection())
+
+
+def _doc(action, resource="*"):
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+
+
+def test_aws_managed_policy_is_not_linted_but_its_grants_are_judged():
+    retired = _managed("AWSRetiredThing", _doc(["deeplens:ListProjects", "sms-voice:*"]), aws=True)
+    findings = _scan([retired], managed_policy_arns=(retired.arn,))
+    ids = {f.check_id for f in findings if f.policy_arn == retired.arn}
+    assert "POL005" not in ids  # AWS's own document: the account cannot fix its wording
+    assert "IAM002" in ids  # but attaching sms-voice:* is the account's choice
+
+
+def test_customer_policy_is_linted():
+    mine = _managed("Mine", _doc(["deeplens:ListProjects"]), aws=False)
+    findings = _scan([mine], managed_policy_arns=(mine.arn,))
+    assert "POL005" in {f.check_id for f in findings}
+
+
+def test_boundary_only_policy_grants_nothing_itself():
+    boundary = _managed("Boundary", _doc(["sms-voice:*", "bogus:Thing"]), aws=False)
+    findings = _scan([boundary], boundary_arn=boundary.arn)
+    ids = {f.check_id for f in findings if f.policy_arn == boundary.arn}
+    assert "IAM002" not in ids
+    assert "POL005" in ids
+    assert all(f.policy_type is PolicyType.BOUNDARY for f in findings if f.policy_arn == boundary.arn)
