@@ -82,7 +82,7 @@ def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -
 
 def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[tuple[str, str], ...]:
     # Reports show (and highlight) the statement a finding is about; the text is not in the fingerprint.
-    from auditor.report.statement import EVIDENCE_KEY, statement_json
+    from auditor.parse.render import EVIDENCE_KEY, statement_json
 
     if statement is None or any(k == EVIDENCE_KEY for k, _ in evidence):
         return evidence
