@@ -100,7 +100,11 @@ def render_markdown(results: list[SizeResult], header: list[str], notes: list[st
                    if "error" in r.stages]
     profiles = [f"- {r.principals:,}: profile in `{r.profile_path}`" for r in results if r.profile_path]
     lines += stage_notes + profiles + [f"- {n}" for n in notes]
-    lines += ["", "Slowest checks (CPU s, in-process run):", ""] + [_slowest_checks(r) for r in results if r.stages]
+    detailed = [r for r in results if r.stages.get("stages")]
+    if detailed:
+        lines += ["", "Slowest checks (CPU s, in-process run):", ""] + [_slowest_checks(r) for r in detailed]
+        lines += ["", "Memory after each top-level stage (resident / high-water MB, in-process run):", ""]
+        lines += [_memory_by_stage(r) for r in detailed]
     return "\n".join(lines) + "\n"
 
 
@@ -109,6 +113,12 @@ def _slowest_checks(r: SizeResult) -> str:
                         if label.startswith("check:")), reverse=True)
     top = ", ".join(f"{cid} {sec:.2f}" for sec, cid in per_check[:SLOWEST_CHECKS])
     return f"- {r.principals:,}: {top or 'no per-check timings'}"
+
+
+def _memory_by_stage(r: SizeResult) -> str:
+    parts = [f"{e['label']} {e.get('rss_mb_after', 0):.0f}/{e.get('peak_mb_after', 0):.0f}"
+             for e in r.stages["stages"] if e["depth"] == 0 and e.get("peak_mb_after")]
+    return f"- {r.principals:,}: " + (", ".join(parts) or "not measured")
 
 
 def _verdict(r: SizeResult) -> str:

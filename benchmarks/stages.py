@@ -44,6 +44,22 @@ class StageTime:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     calls: int = 0
+    rss_mb_after: float = 0.0  # resident memory when the stage last returned
+    peak_mb_after: float = 0.0  # the process's high-water mark at that point
+
+
+def _memory_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process, from /proc (Linux); zeros elsewhere."""
+    found = {"VmRSS:": 0.0, "VmHWM:": 0.0}
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                key = line.split(maxsplit=1)[0] if line.strip() else ""
+                if key in found:
+                    found[key] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return found["VmRSS:"], found["VmHWM:"]
 
 
 class StageClock:
@@ -66,6 +82,8 @@ class StageClock:
                 entry.seconds += time.perf_counter() - start
                 entry.cpu_seconds += time.process_time() - cpu
                 entry.calls += 1
+                if self.depth == 1:  # top-level stages only: /proc reads per check call would add up
+                    entry.rss_mb_after, entry.peak_mb_after = _memory_mb()
                 self.depth -= 1
 
         timed.__wrapped_stage__ = True  # type: ignore[attr-defined]
