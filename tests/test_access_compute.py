@@ -173,3 +173,12 @@ def test_not_action_and_star_policies_reach_every_audited_service():
     assert {s.service for s in row.services if s.actions} == {"mobiletargeting", "sms-voice", "ses"}
     assert all(a.reach is Reach.ALL for s in row.services for a in s.actions)
     assert row.archetype == "" and row.nearest_archetype and row.excess
+
+
+def test_regions_named_by_policies_are_looked_at_even_when_not_scanned():
+    # An IAM-only input names no region; a policy for eu-west-1 still grants access there.
+    eu = doc(allow("mobiletargeting:GetApp", f"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/*"))
+    inv = account(user("eu-reader", inline={"eu": eu}), regions=(), projects=(), identities=())
+    row = actions(compute_access(inv).principals[0])["mobiletargeting:GetApp"]
+    assert row.reach is Reach.SOME
+    assert row.resources == (f"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/*",)

@@ -5,6 +5,7 @@ IAM009 and the reports read the result.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import fnmatch
 import functools
@@ -36,7 +37,7 @@ class AccountAccess:
 
 def build_universe(inventory: Inventory, services: Sequence[str] = SERVICES) -> Universe:
     iam = knowledge()
-    scope = scope_of(inventory)
+    scope = scope_of(inventory, services)
     return Universe(universe(scope, audited_actions(iam, services), iam), iam, scope)
 
 
@@ -50,13 +51,15 @@ class RowBuilder:
     def __init__(self, u: Universe, services: Sequence[str] = SERVICES):
         self.u = u
         self.services = tuple(services)
-        position = {s: i for i, s in enumerate(self.services)}
-        self._service_of = [position.get(a.service, -1) for a in u.actions]
         self._scopes: dict[frozenset[int], tuple[Reach, tuple[str, ...]]] = {}
         self._gates: dict[tuple, tuple[str, ...]] = {}
         self._tables: dict[tuple, dict[int, ActionAccess]] = {}
         self._protos: dict[tuple, dict[int, tuple | None]] = {}
         self._names = [(a.full, a.access_level.value) for a in u.actions]
+        # The universe lists actions service by service: each service is one range of indices.
+        self._bounds = [(min((i for i, a in enumerate(u.actions) if a.service == s), default=0),
+                         max((i + 1 for i, a in enumerate(u.actions) if a.service == s), default=0))
+                        for s in self.services]
         self._empty = tuple(ServiceAccess(s, ()) for s in self.services)
 
     def rows(self, outcome: Outcome) -> tuple[ServiceAccess, ...]:
@@ -66,7 +69,7 @@ class RowBuilder:
         context = None if outcome.plain else (tuple(id(g.answer) for g in outcome.limits),
                                                tuple(id(g.answer) for g in outcome.denies),
                                                outcome.direct_free)
-        found: list[tuple[int, ActionAccess]] = []
+        found: dict[int, ActionAccess | None] = {}
         for signature, actions in _regions(grants).items():
             # Every action of a region is reached by the same grants: labels and keys once for all.
             covering = [grants[p] for p in signature]
@@ -75,26 +78,34 @@ class RowBuilder:
             # A row depends only on these grants (and, when present, the boundary and Denies in
             # `context`): principals holding the same policies share the row objects.
             table = self._tables.setdefault((answers, labels), {})
-            protos = self._protos.setdefault(answers, {})
-            for action in actions:
-                row = table.get(action)
-                if row is None:
-                    proto = protos.get(action, _MISSING)
-                    if proto is _MISSING:
-                        proto = protos[action] = self._proto(action, covering, outcome)
-                    if proto is None:
-                        continue
-                    via = labels if outcome.plain else tuple(
-                        dict.fromkeys(g.label for g in covering if not g.answer.any.isdisjoint(proto[6])))
-                    row = table[action] = ActionAccess(*proto[:6], via)
-                found.append((action, row))
-        found.sort(key=lambda item: item[0])
-        by_service: list[list[ActionAccess]] = [[] for _ in self.services]
-        for action, row in found:
-            service = self._service_of[action]
-            if service >= 0:
-                by_service[service].append(row)
-        return tuple(ServiceAccess(s, tuple(rows)) for s, rows in zip(self.services, by_service))
+            missing = actions - table.keys()
+            if missing:
+                self._fill(table, missing, covering, labels, answers, outcome)
+            if len(table) == len(actions):
+                found.update(table)  # the usual case: the same region as last time, copied in C
+            else:
+                found.update({a: table[a] for a in actions})
+        ordered = sorted(a for a, row in found.items() if row is not None)
+        return tuple(ServiceAccess(s, tuple(found[a] for a in ordered[bisect.bisect_left(ordered, lo):
+                                                                      bisect.bisect_left(ordered, hi)]))
+                     for s, (lo, hi) in zip(self.services, self._bounds))
+
+    def _fill(self, table: dict, actions: Iterable[int], covering: list[Grant], labels: tuple[str, ...],
+              answers: tuple, outcome: Outcome) -> None:
+        protos = self._protos.setdefault(answers, {})
+        for action in actions:
+            proto = protos.get(action, _MISSING)
+            if proto is _MISSING:
+                proto = protos[action] = self._proto(action, covering, outcome)
+            if proto is None:
+                table[action] = None
+                continue
+            via = labels
+            if not outcome.plain:
+                reaching = [g for g in covering if not g.answer.any.isdisjoint(proto[6])]
+                if len(reaching) < len(covering):
+                    via = tuple(dict.fromkeys(g.label for g in reaching))
+            table[action] = ActionAccess(*proto[:6], via)
 
     def _scope(self, action: int, cells: frozenset[int]) -> tuple[Reach, tuple[str, ...]]:
         found = self._scopes.get(cells)

@@ -79,6 +79,7 @@ class Universe:
         self._action_splits: dict[tuple, tuple] = {}
         self._matches: dict[tuple, object] = {}
         self._canonical: dict[tuple, Answer] = {}
+        self._wheres: dict[tuple, int] = {}
 
     # -- which actions a statement names ------------------------------------------------------
 
@@ -152,7 +153,8 @@ class Universe:
         keys = tuple(dict.fromkeys(c.key.lower() for c in statement.conditions))
         probe = self.actions[min(actions)].full
         # Resource and Condition decide the rest; many statements share them ("*", one project).
-        where = (statement.resources, statement.not_resource, statement.conditions, variables, known_key)
+        where = self._wheres.setdefault(
+            (statement.resources, statement.not_resource, statement.conditions, variables, known_key), len(self._wheres))
         yes: set[int] = set()
         gating: dict[int, tuple[ConditionClause, ...]] = {}
         # Past the Action test, a statement's answer depends only on the ARN and on which of its

@@ -57,7 +57,34 @@ class Scope:
     identities: tuple[tuple[str, str, str], ...]  # (region, name, arn)
 
 
-def scope_of(inventory: Inventory) -> Scope:
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
+
+
+def named_regions(inventory: Inventory, services: Iterable[str]) -> set[str]:
+    """Regions the account's policies name in ARNs of the audited services: access granted in a
+    region that was not scanned (or in an IAM-only input, which names none) is still access."""
+    wanted = frozenset(services)
+    seen: set[int] = set()
+    found: set[str] = set()
+    refs = [m.ref for m in inventory.managed_policies]
+    refs += [r for p in inventory.principals for r in p.inline_policies]
+    refs += [r for g in inventory.groups for r in g.inline_policies]
+    refs += [r for i in inventory.ses_identities for r in i.policies]
+    for ref in refs:
+        if id(ref.policy) in seen:
+            continue
+        seen.add(id(ref.policy))
+        for statement in ref.policy.statements:
+            for resource in statement.resources or ():
+                parts = resource.split(":", 5)
+                if (len(parts) == 6 and parts[2] in wanted and parts[4] in ("", "*", inventory.account_id)
+                        and _REGION.fullmatch(parts[3])):
+                    found.add(parts[3])
+    return found
+
+
+def scope_of(inventory: Inventory, services: Iterable[str] = ()) -> Scope:
+    """`services`: also take in the regions the policies name for these services."""
     projects = tuple(sorted(
         (p.region, p.app_id, p.arn) for p in inventory.pinpoint_projects
         if not p.account_id or p.account_id == inventory.account_id
@@ -66,9 +93,10 @@ def scope_of(inventory: Inventory) -> Scope:
         (i.region, i.name, i.arn) for i in inventory.ses_identities
         if not i.account_id or i.account_id == inventory.account_id
     ))
-    regions = sorted({*inventory.regions, *(p[0] for p in projects), *(i[0] for i in identities)} - {""})
+    regions = sorted({*inventory.regions, *(p[0] for p in projects), *(i[0] for i in identities),
+                      *named_regions(inventory, services)} - {""})
     if not regions:
-        # A GAAD-only input names no region; assume the commonest home region rather than none.
+        # Nothing names a region: assume the commonest home region rather than none.
         regions = [_FALLBACK_REGION]
     partition = inventory.partition or "aws"
     candidates = _ELSEWHERE.get(partition, _ELSEWHERE["aws"])

@@ -41,7 +41,8 @@ def resolve_action(name: str) -> ActionInfo | None:
 def who_can(inventory: Inventory, action: ActionInfo, resource: str | None = None) -> tuple[Allowed, ...]:
     """Every principal allowed `action` (on `resource`, or on any resource), sorted by ARN."""
     iam = knowledge()
-    u = Universe(universe(scope_of(inventory), (action,), iam, only_target=resource), iam, scope_of(inventory))
+    scope = scope_of(inventory, (action.service,))
+    u = Universe(universe(scope, (action,), iam, only_target=resource), iam, scope)
     builder = RowBuilder(u, services=(action.service,))
     out: list[Allowed] = []
     for group in group_principals(inventory, u):
