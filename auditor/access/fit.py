@@ -26,15 +26,11 @@ class Fit:
     nearest: str = ""  # when none contains it: the one with the smallest excess
     declared: str = ""  # what the config says the principal should be
     compared: str = ""  # what the excess is measured against (declared, else nearest)
-    excess: frozenset[int] = frozenset()
+    exceeds: bool = False
     excess_actions: tuple[str, ...] = ()
     excess_scopes: tuple[str, ...] = ()
     params: RenderParams | None = None
-    needed: frozenset[int] = field(default=frozenset())  # access inside the compared envelope
-
-    @property
-    def exceeds(self) -> bool:
-        return bool(self.excess)
+    needed: frozenset[int] = field(default=frozenset())  # access inside the compared envelope (when exceeding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +112,10 @@ class Matcher:
         compared = declared or archetype or nearest
         envelope = envelopes[compared]
         excess = reached - envelope.cells
+        if not excess:
+            return Fit(False, archetype, nearest, declared, compared)
         actions, scopes = self.describe(excess)
-        return Fit(False, archetype, nearest, declared, compared, excess, actions, scopes, params,
+        return Fit(False, archetype, nearest, declared, compared, True, actions, scopes, params,
                    reached & envelope.cells)
 
     def describe(self, excess: frozenset[int]) -> tuple[tuple[str, ...], tuple[str, ...]]:

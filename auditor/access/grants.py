@@ -77,9 +77,10 @@ class Universe:
         self.cell_arn = [cell.target.arn for cell in self.cells]
         self._shapes: dict[frozenset[int], tuple] = {}
         self._action_splits: dict[tuple, tuple] = {}
-        self._matches: dict[tuple, object] = {}
+        self._matches: dict[tuple, tuple] = {}
         self._canonical: dict[tuple, Answer] = {}
         self._wheres: dict[tuple, int] = {}
+        self._clause_ids: dict[tuple[ConditionClause, ...], int] = {}
 
     # -- which actions a statement names ------------------------------------------------------
 
@@ -157,28 +158,37 @@ class Universe:
             (statement.resources, statement.not_resource, statement.conditions, variables, known_key), len(self._wheres))
         yes: set[int] = set()
         gating: dict[int, tuple[ConditionClause, ...]] = {}
+        gated: dict[int, tuple[tuple[ConditionClause, ...], set[int]]] = {}
+        reachable, by_arn = self._shape(actions)
+        if statement.resources == ("*",) and not statement.not_resource and not owner:
+            by_arn = (("*", reachable),)  # every ARN matches "*": one evaluation stands for all
         # Past the Action test, a statement's answer depends only on the ARN and on which of its
         # condition keys the action can never carry: one evaluation per such part.
-        for arn, cells in self._shape(actions)[1]:
+        for arn, cells in by_arn:
             if owner and arn != owner:
                 continue
-            for absent, part in self._split_by_absent(cells, keys):
+            for absent, part in self._split_by_absent(cells, keys) if keys else (((), cells),):
                 match_key = (where, arn, absent)
-                match = self._matches.get(match_key)
-                if match is None:
+                found = self._matches.get(match_key)
+                if found is None:
                     context = {**known, **dict.fromkeys(absent, ())} if absent else known
                     match = statement_matches(statement, probe, arn, variables_enabled=variables,
                                               known_context=context)
-                    self._matches[match_key] = match
-                if match.tri is Tri.YES:
+                    # Gating clauses get a number once, so answers compare without rehashing them.
+                    found = (match.tri, self._clause_ids.setdefault(match.conditions, len(self._clause_ids)),
+                             match.conditions)
+                    self._matches[match_key] = found
+                if found[0] is Tri.YES:
                     yes |= part
-                elif match.tri is Tri.CONDITIONAL:
-                    gating.update(dict.fromkeys(part, match.conditions))
+                elif found[0] is Tri.CONDITIONAL:
+                    gated.setdefault(found[1], (found[2], set()))[1].update(part)
+        for clauses, cells in gated.values():
+            gating.update(dict.fromkeys(cells, clauses))
         yes_cells = frozenset(yes)
         any_cells = yes_cells | frozenset(gating)
         # Statements that differ only in what matches nothing here (another project's id) give
         # the same answer: one object for all, so everything keyed by answers is shared too.
-        canonical_key = (any_cells, yes_cells, frozenset(gating.items()))
+        canonical_key = (any_cells, yes_cells, frozenset((i, frozenset(c)) for i, (_, c) in gated.items()))
         found = self._canonical.get(canonical_key)
         if found is None:
             by_action = self._by_action(actions, any_cells, yes_cells)

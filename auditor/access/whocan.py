@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.access.compute import RowBuilder
 from auditor.access.grants import Universe, evaluate
 from auditor.access.principals import group_principals
 from auditor.access.resources import scope_of, universe
+from auditor.access.rows import RowBuilder
 from auditor.iam.knowledge import ActionInfo, knowledge
 from auditor.model.access import Reach
 from auditor.model.inventory import Inventory

@@ -1,0 +1,135 @@
+"""ServiceAccess rows for the reports: one ActionAccess per allowed action of a principal."""
+from __future__ import annotations
+
+import bisect
+from typing import Iterable, Sequence
+
+from auditor.access.grants import Grant, Outcome, Universe, gating_text
+from auditor.model.access import SERVICES, ActionAccess, Reach, ServiceAccess
+
+
+class RowBuilder:
+    """Outcome -> ServiceAccess rows, one ActionAccess per allowed action.
+
+    What does not depend on the principal's labels (where an action reaches, what gates it) is
+    cached by the cells and statement answers behind it, which many principals share.
+    """
+
+    def __init__(self, u: Universe, services: Sequence[str] = SERVICES):
+        self.u = u
+        self.services = tuple(services)
+        self._scopes: dict[frozenset[int], tuple[Reach, tuple[str, ...]]] = {}
+        self._gates: dict[tuple, tuple[str, ...]] = {}
+        self._tables: dict[tuple, dict[int, ActionAccess]] = {}
+        self._protos: dict[tuple, dict[int, tuple | None]] = {}
+        self._names = [(a.full, a.access_level.value) for a in u.actions]
+        # The universe lists actions service by service: each service is one range of indices.
+        self._bounds = [(min((i for i, a in enumerate(u.actions) if a.service == s), default=0),
+                         max((i + 1 for i, a in enumerate(u.actions) if a.service == s), default=0))
+                        for s in self.services]
+        self._empty = tuple(ServiceAccess(s, ()) for s in self.services)
+
+    def rows(self, outcome: Outcome) -> tuple[ServiceAccess, ...]:
+        if not outcome.any:
+            return self._empty
+        grants = outcome.allows
+        context = None if outcome.plain else (tuple(id(g.answer) for g in outcome.limits),
+                                               tuple(id(g.answer) for g in outcome.denies),
+                                               outcome.direct_free)
+        found: dict[int, ActionAccess | None] = {}
+        for signature, actions in _regions(grants).items():
+            # Every action of a region is reached by the same grants: labels and keys once for all.
+            covering = [grants[p] for p in signature]
+            labels = tuple(dict.fromkeys(g.label for g in covering))
+            answers = (tuple(id(g.answer) for g in covering), context)
+            # A row depends only on these grants (and, when present, the boundary and Denies in
+            # `context`): principals holding the same policies share the row objects.
+            table = self._tables.setdefault((answers, labels), {})
+            missing = actions - table.keys()
+            if missing:
+                self._fill(table, missing, covering, labels, answers, outcome)
+            if len(table) == len(actions):
+                found.update(table)  # the usual case: the same region as last time, copied in C
+            else:
+                found.update({a: table[a] for a in actions})
+        ordered = sorted(a for a, row in found.items() if row is not None)
+        return tuple(ServiceAccess(s, tuple(found[a] for a in ordered[bisect.bisect_left(ordered, lo):
+                                                                      bisect.bisect_left(ordered, hi)]))
+                     for s, (lo, hi) in zip(self.services, self._bounds))
+
+    def _fill(self, table: dict, actions: Iterable[int], covering: list[Grant], labels: tuple[str, ...],
+              answers: tuple, outcome: Outcome) -> None:
+        protos = self._protos.setdefault(answers, {})
+        for action in actions:
+            proto = protos.get(action, _MISSING)
+            if proto is _MISSING:
+                proto = protos[action] = self._proto(action, covering, outcome)
+            if proto is None:
+                table[action] = None
+                continue
+            via = labels
+            if not outcome.plain:
+                reaching = [g for g in covering if not g.answer.any.isdisjoint(proto[6])]
+                if len(reaching) < len(covering):
+                    via = tuple(dict.fromkeys(g.label for g in reaching))
+            table[action] = ActionAccess(*proto[:6], via)
+
+    def _scope(self, action: int, cells: frozenset[int]) -> tuple[Reach, tuple[str, ...]]:
+        found = self._scopes.get(cells)
+        if found is None:
+            if len(cells) == len(self.u.action_cells[action]):
+                found = (Reach.ALL, ())
+            else:
+                found = (Reach.SOME, tuple(sorted({self.u.cells[i].target.scope for i in cells})))
+            self._scopes[cells] = found
+        return found
+
+    def _proto(self, action: int, covering: list[Grant], outcome: Outcome) -> tuple | None:
+        """Everything of a row but its labels, plus the cells it covers."""
+        cells = outcome.any & self.u.action_cells[action]
+        if not cells:
+            return None
+        conditional = cells.isdisjoint(outcome.yes)
+        conditions = () if not conditional else (
+            self._plain_gating(covering, action) if outcome.plain else gating_text(outcome, cells))
+        reach, resources = self._scopes.get(cells) or self._scope(action, cells)
+        name, level = self._names[action]
+        # The cells are needed only to tell which grants reach them, when a Deny or boundary may cut.
+        return (name, level, reach, resources, conditional, conditions, None if outcome.plain else cells)
+
+    def _plain_gating(self, covering: list[Grant], action: int) -> tuple[str, ...]:
+        """With only Allows involved and none certain, every covering Allow's conditions gate."""
+        if len(covering) == 1:
+            return self._grant_gating(covering[0], action)
+        return tuple(dict.fromkeys(t for g in covering for t in self._grant_gating(g, action)))
+
+    def _grant_gating(self, grant: Grant, action: int) -> tuple[str, ...]:
+        key = (id(grant.answer), action)
+        found = self._gates.get(key)
+        if found is None:
+            cells = grant.answer.any & self.u.action_cells[action]
+            found = gating_text(Outcome(cells, _NO_CELLS, (grant,)), cells)
+            self._gates[key] = found
+        return found
+
+
+_NO_CELLS: frozenset[int] = frozenset()
+_MISSING = object()
+
+
+def _regions(grants: Sequence[Grant]) -> dict[tuple[int, ...], frozenset[int]]:
+    """Actions split by which grants reach them: (grant positions) -> actions. A few set
+    operations per grant instead of a dictionary update per (grant, action)."""
+    regions: dict[tuple[int, ...], frozenset[int]] = {(): frozenset().union(*(g.answer.actions for g in grants))}
+    for position, grant in enumerate(grants):
+        reached = grant.answer.actions
+        split: dict[tuple[int, ...], frozenset[int]] = {}
+        for signature, actions in regions.items():
+            inside = actions & reached
+            if inside:
+                split[signature + (position,)] = inside
+            outside = actions - reached
+            if outside:
+                split[signature] = outside
+        regions = split
+    return regions
