@@ -11,7 +11,7 @@ from auditor.baseline import apply_baseline
 from auditor.collect.coverage import mark_accepted
 from auditor.collect.snapshot import utc_now
 from auditor.config import Config
-from auditor.engine import run_inventory_checks
+from auditor.engine import ScanContext, run_inventory_checks
 from auditor.exitcodes import ExitCode
 from auditor.iam.knowledge import data_version
 from auditor.model.finding import Severity, Status
@@ -41,9 +41,10 @@ def analyse(
     # Accepted gaps are a matter of this run's config, not of when the data was collected.
     inventory = dataclasses.replace(inventory, coverage=mark_accepted(inventory.coverage, config.scan.accept_gaps))
     selection = config.selection(tuple(only), tuple(skip))
-    findings = run_inventory_checks(inventory, config.options, selection)
-    # The effective-access stage: one PrincipalAccess row per principal for reports.
-    principals: tuple = ()
+    scan_ctx = ScanContext(inventory, config.options)
+    findings = run_inventory_checks(inventory, config.options, selection, scan_ctx)
+    # Effective access, computed once and shared with IAM009: one row per principal for reports.
+    principals = scan_ctx.access.principals
     findings, expired = apply_suppressions(findings, config.suppressions, today)
     findings, resolved = apply_baseline(findings, baseline_path)
     all_notes = list(notes)
