@@ -95,6 +95,9 @@ USERS = (
              department="operations"),
     DemoUser("reporting-bot", inline=(("PinpointApiReadOnly", "06_api_readonly.json"),), old_access_key=True,
              department="analytics"),
+    # Access no documented example covers: every messaging action on every resource (IAM009).
+    DemoUser("growth-team-lead", inline=(("MessagingPowerUser", "demo_messaging_power_user.json"),), console=True,
+             mfa=True, department="growth"),
 )
 
 
