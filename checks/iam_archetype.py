@@ -51,7 +51,7 @@ def _hit(row: PrincipalAccess) -> Hit:
                    f"{compared}, and the access goes {beyond}.")
     if row.suggested_policy:
         message += " A least-privilege policy from that example is suggested."
-    evidence = [("archetype", compared), ("excess", "\n".join(row.excess_scopes))]
+    evidence = [("archetype", compared), ("excess", "\n".join(_by_scope(row)))]
     if row.suggested_policy:
         evidence.append(("suggested_policy", row.suggested_policy))
     subject = Subject(account_id=row.account_id, resource_type=_RESOURCE_TYPES.get(row.principal_type, ""),
@@ -59,6 +59,16 @@ def _hit(row: PrincipalAccess) -> Hit:
                       principal_name=row.principal_name, principal_arn=row.principal_arn)
     return Hit(message, actions=row.excess, resources=_scopes(row), evidence=tuple(evidence), key=compared,
                subject=subject)
+
+
+def _by_scope(row: PrincipalAccess) -> list[str]:
+    """The excess lines grouped by where they reach: "<scopes>: action, action, ..." (an account
+    with every action beyond an example would otherwise repeat the same scope hundreds of times)."""
+    grouped: dict[str, list[str]] = {}
+    for line in row.excess_scopes:
+        action, _sep, scope = line.partition(" on ")
+        grouped.setdefault(scope, []).append(action)
+    return [f"{scope}: {', '.join(actions)}" for scope, actions in grouped.items()]
 
 
 def _scopes(row: PrincipalAccess) -> tuple[str, ...]:

@@ -122,6 +122,10 @@ def test_suggestion_fills_in_the_user_and_the_projects_reached():
     assert PROJECT_ARN in suggestion["Statement"][0]["Resource"]
 
 
+def result_row_excess(over_broad, name: str) -> tuple[str, ...]:
+    return over_broad[1].get(arn(name)).excess
+
+
 def test_iam009_reports_the_over_broad_principals_only(over_broad):
     inv, _result = over_broad
     seeded = account(*inv.users, user("fits", inline={"ro": seed_doc("06_api_readonly.json")}))
@@ -134,6 +138,10 @@ def test_iam009_reports_the_over_broad_principals_only(over_broad):
     evidence = dict(deleter.evidence)
     assert json.loads(evidence["suggested_policy"])["Statement"]
     assert evidence["archetype"] == "project-limited-write"
+    assert evidence["excess"] == f"{PROJECT_ARN}: mobiletargeting:DeleteApp"
+    everything = dict(next(f for f in findings if f.principal_name == "everything").evidence)["excess"]
+    # Grouped by scope: far fewer lines than actions.
+    assert len(everything.splitlines()) < len(result_row_excess(over_broad, "everything")) / 4
     again = run_inventory_checks(seeded, CheckOptions(), Selection(only=frozenset({"IAM009"})))
     assert [f.fingerprint for f in findings] == [f.fingerprint for f in again]
 

@@ -127,3 +127,24 @@ def test_cli_usage_errors_are_one_line_and_exit_2(argv, message, capsys):
 def test_cli_needs_an_input(capsys):
     assert main(["who-can", DELETE_APP]) == 2
     assert "--input" in capsys.readouterr().err
+
+
+def test_identity_policies_that_name_a_principal_count_and_are_proved():
+    from test_access_support import IDENTITY_ARN, identity
+
+    mailer = f"arn:aws:iam::{ACCOUNT}:user/mailer"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Mailer", "Effect": "Allow", "Principal": {"AWS": mailer}, "Action": "ses:SendEmail",
+         "Resource": IDENTITY_ARN},
+        {"Sid": "NotTheIntern", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/intern"},
+         "Action": "ses:*", "Resource": IDENTITY_ARN}]}
+    inv = account(user("mailer"), user("intern", inline={"ses": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ses:*", "Resource": "*"}]}}), user("nobody"),
+        identities=(identity(policies={"senders": policy}),))
+    (answer,) = who_can(inv, resolve_action("ses:SendEmail"), IDENTITY_ARN)
+    assert answer.principal_name == "mailer" and answer.always
+    assert answer.via == ("senders (policy of sender@example.com) Mailer",)
+    for principal in inv.principals:
+        expected = Decision.ALLOWED if principal.name == "mailer" else None
+        got = decide(inv, principal, "ses:SendEmail", IDENTITY_ARN, {})
+        assert (got is Decision.ALLOWED) == (expected is Decision.ALLOWED), principal.name
