@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
@@ -89,10 +89,16 @@ def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[t
     return evidence + ((EVIDENCE_KEY, statement_json(statement)),)
 
 
-def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool = False) -> list[Finding]:
+def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool = False,
+                      checks: Sequence[Check] | None = None, reuse: dict | None = None) -> list[Finding]:
+    """Run the policy-scope checks on one document.
+
+    `reuse` (a dict kept for one scan) lets authoring checks run once per distinct document: they
+    judge the text alone, so their hits hold for every owner of the same parsed Policy (managed
+    policies are shared by reference, and inline copies stamped by infrastructure as code too)."""
     findings: list[Finding] = []
     policy_type = ctx.subject.policy_type
-    for check in selection.checks(Scope.POLICY):
+    for check in selection.checks(Scope.POLICY) if checks is None else checks:
         if in_scan and check.scan_func is not None:
             continue  # its account-wide form runs once in run_inventory_checks
         authoring = check.meta.id.startswith(AUTHORING_PREFIX)
@@ -100,7 +106,14 @@ def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool
             continue  # the account cannot edit AWS's documents; their grants are still judged
         if policy_type is PolicyType.BOUNDARY and not authoring:
             continue  # a boundary only limits: its Allows grant nothing by themselves
-        for hit in check.func(ctx):
+        if authoring and reuse is not None:
+            key = (check.meta.id, id(ctx.policy), ctx.kind, ctx.region, ctx.owner_arn)
+            hits = reuse.get(key)
+            if hits is None:
+                hits = reuse[key] = tuple(check.func(ctx))
+        else:
+            hits = check.func(ctx)
+        for hit in hits:
             findings.append(to_finding(check, hit, ctx.subject, selection))
     return findings
 
@@ -186,8 +199,11 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
                          scan_ctx: ScanContext | None = None) -> list[Finding]:
     """`scan_ctx`: pass one to read its `access` afterwards without computing it twice."""
     findings: list[Finding] = []
+    policy_checks = selection.checks(Scope.POLICY)
+    reuse: dict = {}  # keyed by id() of Policies the inventory keeps alive for the whole loop
     for pctx in policy_contexts(inventory, options):
-        findings.extend(run_policy_checks(pctx, selection, in_scan=True))
+        findings.extend(run_policy_checks(pctx, selection, in_scan=True, checks=policy_checks, reuse=reuse))
+    del reuse
     scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]

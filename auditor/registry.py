@@ -119,7 +119,10 @@ def check(
     doc_url: str,
     scope: Scope = Scope.POLICY,
 ):
-    """Register a check. IDs are stable and never reused; names are stable too."""
+    """Register a check. IDs are stable and never reused; names are stable too.
+
+    Authoring checks (ids starting "POL") judge how a document is written and must not read
+    `ctx.subject`: a scan runs them once per distinct document and gives their hits to every owner."""
 
     def decorate(func: Callable[..., Iterable[Hit]]):
         if id in REGISTRY and REGISTRY[id].func is not func:

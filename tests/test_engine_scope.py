@@ -50,3 +50,17 @@ def test_boundary_only_policy_grants_nothing_itself():
     assert "IAM002" not in ids
     assert "POL005" in ids
     assert all(f.policy_type is PolicyType.BOUNDARY for f in findings if f.policy_arn == boundary.arn)
+
+
+def test_authoring_hits_of_a_shared_document_reach_every_owner():
+    shared = parse_policy(json.dumps(_doc(["deeplens:ListProjects"])))
+    users = tuple(
+        Principal(PrincipalType.USER, name, f"arn:aws:iam::{ACCT}:user/{name}", "AIDA", "/",
+                  (PolicyRef("copy", "", PolicyType.INLINE, shared, f"arn:aws:iam::{ACCT}:user/{name}"),), ())
+        for name in ("alice", "bob")
+    )
+    inv = Inventory(ACCT, "aws", ("us-east-1",), "test", users=users)
+    config = Config()
+    findings = [f for f in run_inventory_checks(inv, config.options, config.selection()) if f.check_id == "POL005"]
+    assert sorted(f.principal_name for f in findings) == ["alice", "bob"]
+    assert len({f.fingerprint for f in findings}) == 2
