@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from auditor.errors import InputError, UsageError
-from auditor.model.access import ActionAccess, PrincipalAccess, Reach, ServiceAccess
+from auditor.model.access import PrincipalAccess, ServiceAccess
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.inventory import CoverageEntry, CoverageStatus
 from auditor.model.result import ExpiredSuppression, RunInfo, ScanResult
@@ -174,12 +174,8 @@ def _coverage(c: Mapping[str, Any]) -> CoverageEntry:
 def principal_from_record(p: Mapping[str, Any]) -> PrincipalAccess:
     """The inverse of auditor.report.records.principal_record (summary fields are derived again)."""
     services = tuple(
-        ServiceAccess(_text(s["service"]), tuple(
-            ActionAccess(_text(a["action"]), _text(a["access_level"]), Reach(a["reach"]),
-                         tuple(map(_text, a.get("resources", ()))), bool(a.get("conditional", False)),
-                         tuple(map(_text, a.get("conditions", ()))), tuple(map(_text, a.get("via", ()))))
-            for a in s.get("actions", ())
-        ))
+        ServiceAccess(_text(s["service"]), (), recorded_summary=_text(s.get("summary", "")) or "none",
+                      recorded_top_level=_text(s.get("top_level", "")))
         for s in p.get("services", ())
     )
     extra = {}

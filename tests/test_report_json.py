@@ -39,7 +39,7 @@ def test_real_output_validates_against_the_schema(schema):
         "by_check": {"TST001": 1, "TST002": 1, "TST003": 1},
         "total": 4, "open": 3, "new": 2, "existing": 1, "suppressed": 1, "resolved": 1,
     }
-    assert doc["principals"][0]["services"][0]["actions"][1]["reach"] == "all"
+    assert doc["principals"][0]["services"][0]["levels"] == {"List": {"actions": 1, "all": 1, "only_if": 0}, "Write": {"actions": 1, "all": 1, "only_if": 1}}
     assert doc["expired_suppressions"][0]["expires"] == "2020-01-01"
 
 

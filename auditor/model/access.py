@@ -35,10 +35,15 @@ class ActionAccess:
 class ServiceAccess:
     service: str
     actions: tuple[ActionAccess, ...]
+    # Read back from a findings.json, which keeps the summary but not the per-action rows.
+    recorded_summary: str = ""
+    recorded_top_level: str = ""
 
     @property
     def top_level(self) -> str:
         """The most powerful access level reached, or "" for none."""
+        if self.recorded_summary and not self.actions:
+            return self.recorded_top_level
         levels = {a.access_level for a in self.actions if a.reach is not Reach.NONE}
         for level in reversed(LEVEL_ORDER):
             if level in levels:
@@ -48,6 +53,8 @@ class ServiceAccess:
     @property
     def summary(self) -> str:
         """One cell for a spreadsheet: "Write (all, 3 only-if)" / "Read (2 resources)" / "none"."""
+        if self.recorded_summary and not self.actions:
+            return self.recorded_summary
         reached = [a for a in self.actions if a.reach is not Reach.NONE]
         if not reached:
             return "none"

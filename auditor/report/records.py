@@ -11,7 +11,7 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping
 
-from auditor.model.access import PrincipalAccess
+from auditor.model.access import PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import CSV_FIELDS, Finding, PolicyType, Severity, Status
 
 # Severity labels from most to least severe: the order of every summary.
@@ -103,6 +103,19 @@ def _text(value: Any) -> str:
     return value
 
 
+def _level_counts(service: ServiceAccess) -> dict[str, dict[str, int]]:
+    """Reached actions per access level: {"Write": {"actions": 12, "all": 3, "only_if": 2}}."""
+    out: dict[str, dict[str, int]] = {}
+    for a in service.actions:
+        if a.reach is Reach.NONE:
+            continue
+        row = out.setdefault(a.access_level, {"actions": 0, "all": 0, "only_if": 0})
+        row["actions"] += 1
+        row["all"] += a.reach is Reach.ALL
+        row["only_if"] += a.conditional
+    return dict(sorted(out.items()))
+
+
 def principal_record(p: PrincipalAccess) -> dict[str, Any]:
     """Effective access of one principal; `suggested_policy` only when the access stage gives one."""
     out: dict[str, Any] = {
@@ -113,23 +126,14 @@ def principal_record(p: PrincipalAccess) -> dict[str, Any]:
         "archetype": p.archetype,
         "nearest_archetype": p.nearest_archetype,
         "excess": list(p.excess),
+        # The summary of each service; the per-action matrix is in the HTML report and `who-can`
+        # (20,000 principals times hundreds of actions would make this file gigabytes).
         "services": [
             {
                 "service": s.service,
                 "summary": s.summary,
                 "top_level": s.top_level,
-                "actions": [
-                    {
-                        "action": a.action,
-                        "access_level": a.access_level,
-                        "reach": a.reach.value,
-                        "resources": list(a.resources),
-                        "conditional": a.conditional,
-                        "conditions": list(a.conditions),
-                        "via": list(a.via),
-                    }
-                    for a in s.actions
-                ],
+                "levels": _level_counts(s),
             }
             for s in p.services
         ],
