@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 from auditor.analysis import docs
 from auditor.analysis.describe import conditions_text, short_list, statement_ref, where
 from auditor.analysis.holders import holders
-from auditor.analysis.shadow import Shadow, is_candidate, shadow_of, shadows
+from auditor.analysis.shadow import Shadow, is_candidate, shadow_of, shadows_across
 from auditor.analysis.subjects import principal_subject, via_text
 from auditor.analysis.walk import statement_hit, statements
 from auditor.engine import policy_contexts
@@ -62,7 +62,7 @@ def shadowed_condition_in_account(scan) -> Iterator[Hit]:
     for pctx in policy_contexts(scan.inventory, scan.options):
         yield from shadowed_condition(pctx)
     for holder in holders(scan.inventory):
-        for shadow in shadows(holder.documents, holder.boundaries, across_only=True):
+        for shadow in shadows_across(holder.documents, holder.boundaries):
             ref = holder.policies[shadow.policy_index]
             for principal in holder.principals:
                 subject = principal_subject(scan.inventory, principal, ref)

@@ -191,6 +191,39 @@ def shadows(policies: Sequence[Policy], boundaries: Sequence[Policy] = (), *, ac
     return found
 
 
+def shadows_across(policies: Sequence[Policy], boundaries: Sequence[Policy] = ()) -> list[Shadow]:
+    """`shadows(..., across_only=True)`, computed once per distinct set of the documents that
+    matter: those holding a conditioned Allow and those that can decide one of their services
+    (a per-application S3 inline policy does not make a new set unless a candidate is about S3).
+    Results are the same as over all the documents, with indices into `policies`."""
+    wanted: set[str] = set()
+    for policy in policies:
+        wanted |= _candidate_services(policy)
+    if not wanted:
+        return []
+    wanted_set = frozenset(wanted)
+    keep = tuple(i for i, p in enumerate(policies)
+                 if _candidate_services(p) or _overlap(_document_services(p), wanted_set))
+    kept = tuple(policies[i] for i in keep)
+    local = _ACROSS.get(kept + tuple(boundaries), (len(kept),),
+                        lambda: shadows(kept, boundaries, across_only=True))
+    return [Shadow(keep[s.policy_index], s.statement, s.actions, s.total, tuple((keep[j], st) for j, st in s.by))
+            for s in local]
+
+
+_ACROSS = IdentityCache(4096)
+
+
+@per_object()
+def _candidate_services(policy: Policy) -> frozenset[str]:
+    """Services of the document's conditioned Allows (empty: it holds none)."""
+    found: set[str] = set()
+    for st in policy.statements:
+        if is_candidate(st):
+            found |= _services(st) or {""}  # a candidate without actions still counts as one
+    return frozenset(found)
+
+
 def _service_of(pattern: str) -> str:
     service = pattern.partition(":")[0].lower()
     return "*" if not service or "*" in service or "?" in service else service
