@@ -1,7 +1,8 @@
 """Reporters: every format is one `render(result) -> {file name: bytes}` function behind a registry.
 
-`write_reports` renders every asked format first and only then writes, each file atomically, so an
-error in one formatter never leaves a mixed set of old and new files.
+`write_reports` renders one format at a time into fsynced temp files (so only one format's bytes are
+in memory), and renames them all over the old files only when every format succeeded: an error in
+one formatter never leaves a mixed set of old and new files.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from auditor.errors import UsageError
 from auditor.model.result import ScanResult
-from auditor.report.atomic import atomic_write
+from auditor.report.atomic import discard, publish, stage
 
 Renderer = Callable[[ScanResult], Mapping[str, bytes]]
 
@@ -61,18 +62,24 @@ def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, byte
 
 def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str]) -> list[Path]:
     """Write the asked reports into `output_dir` (created if needed); returns the paths written."""
-    files = render_reports(result, formats)
+    chosen = list(dict.fromkeys(formatter(name).name for name in formats))  # unknown names fail first
     out = Path(output_dir)
+    staged: list[tuple[Path, Path]] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, data in files.items():
-            target = out / name
-            atomic_write(target, data)
-            written.append(target)
+        for fmt in chosen:
+            rendered = FORMATTERS[fmt].render(result)
+            for name, data in rendered.items():
+                staged.append((stage(out / name, data), out / name))
+            rendered = data = None  # free this format's bytes before rendering the next
+        publish(staged)
     except OSError as exc:
+        discard([tmp for tmp, _ in staged])
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
-    return written
+    except BaseException:
+        discard([tmp for tmp, _ in staged])
+        raise
+    return [target for _, target in staged]
 
 
 __all__ = ["FORMATTERS", "Formatter", "formatter", "render_reports", "write_reports"]

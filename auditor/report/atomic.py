@@ -7,7 +7,13 @@ from pathlib import Path
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`.
+    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`."""
+    tmp = stage(path, data)
+    publish([(tmp, path)])
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a new temp file beside `path` and fsync it; the caller publishes or discards it.
 
     The temp file lives in the same directory so the rename stays on one filesystem (atomic on
     POSIX and Windows). It is created with mode 0666 so the process umask decides the final
@@ -20,14 +26,30 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
+        discard([tmp])
+        raise
+    return tmp
+
+
+def publish(staged: list[tuple[Path, Path]]) -> None:
+    """Rename every staged temp file over its target; on failure, remove what is left staged."""
+    try:
+        for i, (tmp, target) in enumerate(staged):
+            os.replace(tmp, target)
+    except BaseException:
+        discard([tmp for tmp, _ in staged[i:]])
+        raise
+    for directory in {target.parent for _, target in staged}:
+        _fsync_dir(directory)
+
+
+def discard(temps: list[Path]) -> None:
+    for tmp in temps:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        raise
-    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
