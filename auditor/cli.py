@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from auditor import __version__
@@ -47,6 +48,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         description="Least-privilege audit of Amazon Pinpoint, End User Messaging (SMS/voice) and SES access.",
     )
     parser.add_argument("--version", action="version", version=_version())
+    parser.epilog = "Add -v (stages) or -vv (also every AWS call) to any command for logs on stderr."
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, module, help_text in COMMANDS:
@@ -57,8 +59,32 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _take_verbosity(argv: list[str]) -> tuple[list[str], int]:
+    """-v / -vv / --verbose anywhere on the line, for every command alike."""
+    level, rest = 0, []
+    for arg in argv:
+        if arg == "--verbose":
+            level += 1
+        elif len(arg) > 1 and arg.startswith("-") and not arg.startswith("--") and set(arg[1:]) == {"v"}:
+            level += len(arg) - 1
+        else:
+            rest.append(arg)
+    return rest, level
+
+
+def _configure_logging(level: int) -> None:
+    # Logs go to stderr and never into reports; -v shows auditor's stages, -vv also botocore's calls.
+    if level <= 0:
+        return
+    logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=logging.DEBUG if level > 1 else logging.WARNING)
+    logging.getLogger("auditor").setLevel(logging.DEBUG if level > 1 else logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser(sys.argv[1:] if argv is None else argv)
+    argv, verbosity = _take_verbosity(sys.argv[1:] if argv is None else list(argv))
+    _configure_logging(verbosity)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help

@@ -3,6 +3,8 @@ no I/O beyond reading the baseline file it is given."""
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
 import datetime as dt
 from typing import Sequence
 
@@ -19,6 +21,7 @@ from auditor.model.inventory import Inventory
 from auditor.model.result import RunInfo, ScanResult
 from auditor.suppress import apply_suppressions
 
+LOG = logging.getLogger(__name__)
 MAX_LOAD_ERROR_NOTES = 50
 DECODED_NOTE = ("Policies in this input were already decoded (get-account-authorization-details output): "
                 "duplicate JSON keys, which AWS resolves silently, cannot be seen. `auditor collect` keeps "
@@ -41,10 +44,15 @@ def analyse(
     # Accepted gaps are a matter of this run's config, not of when the data was collected.
     inventory = dataclasses.replace(inventory, coverage=mark_accepted(inventory.coverage, config.scan.accept_gaps))
     selection = config.selection(tuple(only), tuple(skip))
+    LOG.info("analysing %d users, %d roles, %d groups, %d managed policies, %d SES identities, %d projects",
+             len(inventory.users), len(inventory.roles), len(inventory.groups), len(inventory.managed_policies),
+             len(inventory.ses_identities), len(inventory.pinpoint_projects))
+    clock = time.perf_counter()
     scan_ctx = ScanContext(inventory, config.options)
     findings = run_inventory_checks(inventory, config.options, selection, scan_ctx)
     # Effective access, computed once and shared with IAM009: one row per principal for reports.
     principals = scan_ctx.access.principals
+    LOG.info("checks and effective access: %d findings in %.1f s", len(findings), time.perf_counter() - clock)
     findings, expired = apply_suppressions(findings, config.suppressions, today)
     findings, resolved = apply_baseline(findings, baseline_path)
     all_notes = list(notes)

@@ -1,0 +1,24 @@
+"""The command line itself: help, version, verbosity, one-line errors."""
+from auditor import cli
+
+
+def test_help_lists_every_command(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name, _module, _help in cli.COMMANDS:
+        assert name in out
+
+
+def test_version_names_the_iam_data(capsys):
+    assert cli.main(["--version"]) == 0
+    assert "IAM data 0.1." in capsys.readouterr().out
+
+
+def test_verbosity_is_taken_anywhere_on_the_line():
+    assert cli._take_verbosity(["scan", "--demo", "-vv", "--verbose"]) == (["scan", "--demo"], 3)
+    assert cli._take_verbosity(["lint", "-", "--kind", "identity"]) == (["lint", "-", "--kind", "identity"], 0)
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    assert cli.main(["frobnicate"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
