@@ -42,6 +42,18 @@ def globs_overlap(a: str, b: str) -> bool:
     such as `apps/${AppId}` turned into `apps/*`), so this walks the product of the two patterns
     instead of testing one against the other as text.
     """
+    if not has_wildcard(a):
+        return glob_match(b, a)
+    if not has_wildcard(b):
+        return glob_match(a, b)
+    # A string matching both starts with both literal prefixes and ends with both literal
+    # suffixes, so the shorter of each must agree: most pairs are decided here.
+    head = min(_first_wildcard(a), _first_wildcard(b))
+    if a[:head] != b[:head]:
+        return False
+    tail = min(len(a) - 1 - _last_wildcard(a), len(b) - 1 - _last_wildcard(b))
+    if tail and a[-tail:] != b[-tail:]:
+        return False
     la, lb = len(a), len(b)
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
@@ -64,3 +76,11 @@ def globs_overlap(a: str, b: str) -> bool:
             if ca in WILDCARDS or cb in WILDCARDS or ca == cb:
                 stack.append((i if a_star else i + 1, j if b_star else j + 1))
     return False
+
+
+def _first_wildcard(text: str) -> int:
+    return min((i for i in (text.find("*"), text.find("?")) if i >= 0), default=len(text))
+
+
+def _last_wildcard(text: str) -> int:
+    return max(text.rfind("*"), text.rfind("?"))
