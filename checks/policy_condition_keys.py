@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from auditor.analysis.memo import per_object
 from auditor.iam.global_keys import global_key
 from auditor.iam.knowledge import ActionInfo, knowledge
 from auditor.model.finding import Severity
@@ -40,23 +41,31 @@ MAX_LISTED = 50
     doc_url=f"{SAR_DOC}/reference_policies_actions-resources-contextkeys.html",
 )
 def unsupported_condition_key(ctx: PolicyContext) -> Iterator[Hit]:
-    k = knowledge()
     for statement in ctx.policy.statements:
-        if not statement.conditions or statement.not_action:
-            continue  # NotAction reaches nearly every action; listing them would drown the finding
-        actions = statement_actions(statement)
-        if not actions:
-            continue
-        resources: tuple[str | None, ...] = (None,)
-        if statement.resources and not statement.not_resource:
-            resources = statement.resources
-            actions = tuple(a for a in actions if any(k.action_applies_to_arn(a, r) for r in resources))
-        if not actions:
-            continue  # the resources match no action at all (POL006)
-        for key, clause in _presence_required(statement).items():
-            never = [a for a in actions if _never_carried(a, key, resources)]
-            if never:
-                yield _hit(statement, clause, actions, never)
+        yield from _unsupported(statement)
+
+
+@per_object()
+def _unsupported(statement: Statement) -> tuple[Hit, ...]:
+    # The hits depend on the statement alone; an inline copy shared by many owners is judged once.
+    if not statement.conditions or statement.not_action:
+        return ()  # NotAction reaches nearly every action; listing them would drown the finding
+    actions = statement_actions(statement)
+    if not actions:
+        return ()
+    k = knowledge()
+    resources: tuple[str | None, ...] = (None,)
+    if statement.resources and not statement.not_resource:
+        resources = statement.resources
+        actions = tuple(a for a in actions if any(k.action_applies_to_arn(a, r) for r in resources))
+    if not actions:
+        return ()  # the resources match no action at all (POL006)
+    found: list[Hit] = []
+    for key, clause in _presence_required(statement).items():
+        never = [a for a in actions if _never_carried(a, key, resources)]
+        if never:
+            found.append(_hit(statement, clause, actions, never))
+    return tuple(found)
 
 
 def _presence_required(statement: Statement) -> dict[str, ConditionClause]:

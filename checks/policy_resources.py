@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from auditor.analysis.memo import per_object
 from auditor.iam.arns import is_star
 from auditor.iam.knowledge import ActionInfo, knowledge
 from auditor.model.finding import Severity
@@ -22,22 +23,30 @@ from checks.policy_common import IAM_DOC, matches_everything, name_list, stateme
     doc_url=f"{IAM_DOC}/reference_policies_elements_resource.html",
 )
 def resource_mismatch(ctx: PolicyContext) -> Iterator[Hit]:
-    k = knowledge()
     for statement in ctx.policy.statements:
-        if statement.not_resource or not statement.resources or matches_everything(statement):
+        yield from _mismatches(statement)
+
+
+@per_object()
+def _mismatches(statement: Statement) -> tuple[Hit, ...]:
+    # The hits depend on the statement alone; an inline copy shared by many owners is judged once.
+    if statement.not_resource or not statement.resources or matches_everything(statement):
+        return ()
+    actions = statement_actions(statement)
+    if not actions:
+        return ()  # NotAction, or only unknown actions (POL005)
+    k = knowledge()
+    found: list[Hit] = []
+    for arn in dict.fromkeys(statement.resources):
+        if is_star(arn):
             continue
-        actions = statement_actions(statement)
-        if not actions:
-            continue  # NotAction, or only unknown actions (POL005)
-        for arn in dict.fromkeys(statement.resources):
-            if is_star(arn):
-                continue
-            if not arn.startswith("arn:"):
-                yield _hit(statement, arn, actions, "is neither \"*\" nor an ARN (IAM rejects it).")
-                continue
-            if any(k.action_applies_to_arn(a, arn) for a in actions):
-                continue
-            yield _hit(statement, arn, actions, f"{_names(arn)}. {_expected(actions)}".rstrip())
+        if not arn.startswith("arn:"):
+            found.append(_hit(statement, arn, actions, "is neither \"*\" nor an ARN (IAM rejects it)."))
+            continue
+        if any(k.action_applies_to_arn(a, arn) for a in actions):
+            continue
+        found.append(_hit(statement, arn, actions, f"{_names(arn)}. {_expected(actions)}".rstrip()))
+    return tuple(found)
 
 
 def _hit(statement: Statement, arn: str, actions: tuple[ActionInfo, ...], detail: str) -> Hit:
