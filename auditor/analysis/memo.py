@@ -1,34 +1,84 @@
-"""Caches keyed by object identity, for results about shared immutable policy objects.
+"""Caches for results about shared immutable policy objects, bounded, and emptied together.
 
 A managed policy (and an inline document stamped on many principals) is one parsed object that
-many principals share; results about its statements are computed once. Keys hold the objects
-themselves, so an id is never confused with a later object's, and the oldest entries are dropped
-beyond a bound so a long-running process does not grow without limit.
+many principals share; results about its statements are computed once. Identity keys hold the
+objects themselves, so an id is never confused with a later object's. Every cache drops its
+oldest entries beyond a bound so a long-running process does not grow without limit, and
+`clear_caches()` empties them all once a scan's checks are done.
 """
 from __future__ import annotations
 
 import functools
+import weakref
 from collections import OrderedDict
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Hashable, TypeVar
 
 T = TypeVar("T")
 
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every cache below, for clear_caches()
+_CLEARERS: list[Callable[[], None]] = []  # other modules' caches (functools.lru_cache...)
 
-class IdentityCache:
+
+class BoundedCache:
+    """Values by a hashable key (content, not identity), oldest dropped beyond `size`."""
+
     def __init__(self, size: int = 65536):
         self._size = size
-        self._data: OrderedDict[tuple, tuple[tuple, Any]] = OrderedDict()
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        _LIVE.add(self)
 
-    def get(self, objects: tuple, extra: tuple, compute: Callable[[], T]) -> T:
-        key = tuple(id(o) for o in objects) + extra
-        hit = self._data.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], objects)):
-            return hit[1]
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        try:
+            return self._data[key]
+        except KeyError:
+            pass
         value = compute()
-        self._data[key] = (objects, value)
+        self._data[key] = value
+        self._trim()
+        return value
+
+    def _trim(self) -> None:
         if len(self._data) > self._size:
             self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class IdentityCache(BoundedCache):
+    """Values by the identity of some objects (plus hashable extras); holds the objects."""
+
+    def get(self, objects: tuple, extra: tuple, compute: Callable[[], T]) -> T:  # type: ignore[override]
+        key = tuple(map(id, objects)) + extra
+        hit = self._data.get(key)
+        if hit is not None and _same(hit[0], objects):
+            return hit[1]
+        return self._store(key, objects, compute)
+
+    def get_one(self, obj: object, extra: tuple, compute: Callable[[], T]) -> T:
+        """`get((obj,), extra, compute)` without building the tuples (the common, hot case)."""
+        key = (id(obj), *extra)
+        hit = self._data.get(key)
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        return self._store(key, obj, compute)
+
+    def _store(self, key: tuple, held: object, compute: Callable[[], T]) -> T:
+        # The held objects stay alive with the entry, so their ids cannot be reused meanwhile.
+        value = compute()
+        self._data[key] = (held, value)
+        self._trim()
         return value
+
+
+def _same(held: tuple, objects: tuple) -> bool:
+    for a, b in zip(held, objects):
+        if a is not b:
+            return False
+    return True
 
 
 def per_object(size: int = 65536):
@@ -39,8 +89,27 @@ def per_object(size: int = 65536):
 
         @functools.wraps(func)
         def wrapper(obj, *args):
-            return cache.get((obj,), args, lambda: func(obj, *args))
+            key = (id(obj), *args)
+            hit = cache._data.get(key)
+            if hit is not None and hit[0] is obj:
+                return hit[1]
+            return cache.get_one(obj, args, lambda: func(obj, *args))
 
+        wrapper.cache = cache  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def register_clear(clear: Callable[[], None]) -> None:
+    """Have `clear_caches()` also call `clear` (e.g. an lru_cache's cache_clear)."""
+    _CLEARERS.append(clear)
+
+
+def clear_caches() -> None:
+    """Empty every analysis cache: the policy objects they hold (and results about them) are
+    released once a scan's checks are done. Later calls simply recompute."""
+    for cache in list(_LIVE):
+        cache.clear()
+    for clear in _CLEARERS:
+        clear()

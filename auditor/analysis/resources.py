@@ -85,7 +85,7 @@ def request_arns(action: ActionInfo, pattern: str) -> tuple[str, ...]:
     parts = split_arn(pattern)
     if parts is None:
         return (pattern,) if knowledge().action_applies_to_arn(action, pattern) else ()
-    formats = {t.key.lower(): t.arn_format for t in knowledge().resource_types(action.service)}
+    formats = _formats(action.service)
     found: dict[str, None] = {}
     for rtype in action.resource_types:
         fmt = formats.get(rtype.name.lower())
@@ -98,3 +98,9 @@ def request_arns(action: ActionInfo, pattern: str) -> tuple[str, ...]:
         elif arn_matches(pattern, fixed):
             found.setdefault(fixed)
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=1024)
+def _formats(service: str) -> dict[str, str]:
+    """ARN format per lower-case resource type key (read-only: shared by every caller)."""
+    return {t.key.lower(): t.arn_format for t in knowledge().resource_types(service)}

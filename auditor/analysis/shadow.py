@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from auditor.analysis.actions import covered, grants_every_action
-from auditor.analysis.memo import IdentityCache, per_object
+from auditor.analysis.memo import BoundedCache, IdentityCache, per_object
 from auditor.analysis.resources import request_arns
 from auditor.evaluate.compiled import compiled_policy
 from auditor.evaluate.static import Tri, statement_matches
@@ -49,6 +49,7 @@ class _Requests:
     actions: tuple[str, ...]  # actions with at least one request
     masks: tuple[int, ...]  # per action, the bits of its requests
     pairs: tuple[tuple[str, str], ...]
+    spans: tuple[range, ...]  # per action, the numbers of its requests (consecutive)
 
 
 def is_candidate(statement: Statement) -> bool:
@@ -70,44 +71,59 @@ def _request_arns(action: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(arn for p in patterns for arn in request_arns(info, p)))
 
 
-@per_object()
+def _content(candidate: Statement) -> tuple:
+    # What a candidate's requests depend on: candidates are Allows with Action and Resource, so
+    # two with the same lists (in different inline copies) ask the same questions.
+    return candidate.actions, candidate.not_action, candidate.resources
+
+
 def _requests(statement: Statement) -> _Requests:
+    return _REQUESTS.get(_content(statement), lambda: _compute_requests(statement))
+
+
+def _compute_requests(statement: Statement) -> _Requests:
     names = (_EVERY_ACTION,) if grants_every_action(statement) else tuple(a.full for a in covered(statement))
     actions: list[str] = []
     masks: list[int] = []
+    spans: list[range] = []
     pairs: list[tuple[str, str]] = []
     for action in names:
         arns = _request_arns(action, tuple(statement.resources or ()))
         if not arns:
             continue  # the statement cannot allow this action on its resources at all
-        mask = 0
-        for arn in arns:
-            mask |= 1 << len(pairs)
-            pairs.append((action, arn))
+        start = len(pairs)
+        pairs.extend((action, arn) for arn in arns)
         actions.append(action)
-        masks.append(mask)
-    return _Requests(tuple(actions), tuple(masks), tuple(pairs))
+        masks.append(((1 << len(arns)) - 1) << start)
+        spans.append(range(start, len(pairs)))
+    return _Requests(tuple(actions), tuple(masks), tuple(pairs), tuple(spans))
+
+
+_REQUESTS = BoundedCache(16384)
 
 
 def _answers(policy: Policy, candidate: Statement) -> tuple[tuple[tuple[Statement, int], ...], int]:
     """For one document: each unconditioned Allow with the candidate's requests it allows for
-    sure, and the requests any Deny may refuse. Only statements whose Action covers a request's
-    action are matched (the compiled policy indexes them per action)."""
+    sure, and the requests any Deny may refuse. Conditioned Allows (the candidate among them)
+    decide nothing outright, so only the other statements are matched."""
 
     def compute():
-        requests = _requests(candidate)
         compiled = compiled_policy(policy)
+        if not any(cst.deny or not cst.statement.conditions for cst in compiled.statements):
+            return (), 0
+        requests = _requests(candidate)
         variables = policy.supports_variables
+        pairs = requests.pairs
         allows: dict[int, list] = {}
         denied = 0
-        for action, mask in zip(requests.actions, requests.masks):
+        for action, span in zip(requests.actions, requests.spans):
             for cst in compiled.candidates(action.lower()):
                 st = cst.statement
-                if st is candidate or (st.effect is Effect.ALLOW and st.conditions):
+                if not cst.deny and st.conditions:
                     continue
                 bits = 0
-                for k in _set_bits(mask):
-                    tri = statement_matches(st, action, requests.pairs[k][1], variables_enabled=variables).tri
+                for k in span:
+                    tri = statement_matches(st, action, pairs[k][1], variables_enabled=variables).tri
                     if tri is Tri.YES or (cst.deny and tri is not Tri.NO):
                         bits |= 1 << k
                 if cst.deny:
@@ -116,16 +132,7 @@ def _answers(policy: Policy, candidate: Statement) -> tuple[tuple[tuple[Statemen
                     allows.setdefault(id(st), [st, 0])[1] |= bits
         return tuple((st, bits) for st, bits in allows.values()), denied
 
-    return _DOCUMENT_ANSWERS.get((policy, candidate), (), compute)
-
-
-def _set_bits(mask: int):
-    k = 0
-    while mask:
-        if mask & 1:
-            yield k
-        mask >>= 1
-        k += 1
+    return _DOCUMENT_ANSWERS.get_one(policy, _content(candidate), compute)
 
 
 _DOCUMENT_ANSWERS = IdentityCache()
@@ -141,7 +148,8 @@ def _boundary_allows(boundary: Policy, candidate: Statement) -> int:
 
 def shadow_of(policies: Sequence[Policy], index: int, statement: Statement,
               boundaries: Sequence[Policy] = ()) -> Shadow | None:
-    """How much of `statement` (in policies[index]) the other statements allow outright."""
+    """How much of `statement` (in policies[index], a candidate: see `is_candidate`) the other
+    statements allow outright."""
     if not any(_outright(st) for p in policies for st in p.statements if st is not statement):
         return None  # nothing grants without a condition, so nothing can shadow
     requests = _requests(statement)
@@ -181,7 +189,12 @@ def shadows(policies: Sequence[Policy], boundaries: Sequence[Policy] = (), *, ac
             relevant = [i for i, p in enumerate(policies) if i == index or _overlap(_document_services(p), wanted)]
             if across_only and len(relevant) < 2:
                 continue
-            shadow = shadow_of([policies[i] for i in relevant], relevant.index(index), statement, boundaries)
+            chosen = tuple(policies[i] for i in relevant)
+            local = relevant.index(index)
+            # Principals reach the same candidate through many sets that differ only in
+            # documents it is not about: answer it once per set of the ones it is about.
+            shadow = _SHADOW_OF.get((statement,) + chosen + tuple(boundaries), (len(chosen), local),
+                                    lambda: shadow_of(chosen, local, statement, boundaries))
             if shadow is None:
                 continue
             by = tuple((relevant[j], st) for j, st in shadow.by)
@@ -211,7 +224,8 @@ def shadows_across(policies: Sequence[Policy], boundaries: Sequence[Policy] = ()
             for s in local]
 
 
-_ACROSS = IdentityCache(4096)
+_ACROSS = IdentityCache(16384)
+_SHADOW_OF = IdentityCache(16384)
 
 
 @per_object()
