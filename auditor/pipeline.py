@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Sequence
 
 from auditor import __version__
+from auditor.analysis.memo import clear_caches
 from auditor.baseline import apply_baseline
 from auditor.collect.coverage import mark_accepted
 from auditor.collect.snapshot import utc_now
@@ -52,6 +53,7 @@ def analyse(
     findings = run_inventory_checks(inventory, config.options, selection, scan_ctx)
     # Effective access, computed once and shared with IAM009: one row per principal for reports.
     principals = scan_ctx.access.principals
+    clear_caches()  # the analysis caches hold every policy: release them before the reports are built
     LOG.info("checks and effective access: %d findings in %.1f s", len(findings), time.perf_counter() - clock)
     findings, expired = apply_suppressions(findings, config.suppressions, today)
     findings, resolved = apply_baseline(findings, baseline_path)
