@@ -96,6 +96,9 @@ def key_listed(key: str, documented: Iterable[str]) -> bool:
     return any(_key_pattern(d).fullmatch(key) for d in documented)
 
 
+_APPLIES_LIMIT = 262144  # (action, ARN) answers kept; emptied, not grown, beyond it
+
+
 class IamKnowledge:
     """Read-only view of the catalogue. Caches grow with distinct patterns and ARNs only."""
 
@@ -109,6 +112,7 @@ class IamKnowledge:
         self._expanded_not: dict[tuple, tuple[ActionInfo, ...]] = {}
         self._types_for_arn: dict[tuple[str, str], frozenset[str]] = {}
         self._all_types_by_arn_service: dict[str, tuple[ResourceType, ...]] | None = None
+        self._applies: dict[tuple[int, str], tuple[ActionInfo, bool]] = {}
 
     # -- services -------------------------------------------------------------------------------
 
@@ -268,6 +272,18 @@ class IamKnowledge:
         An action without resource types is authorised against "*" only, so a specific ARN never
         covers it.
         """
+        # Asked for every (action, Resource entry) of every statement: answered once per pair.
+        # Keyed by identity (hashing the dataclass is slower than the answer); the entry holds
+        # the action so its id cannot be reused by another object meanwhile.
+        cache_key = (id(action), arn)
+        found = self._applies.get(cache_key)
+        if found is None or found[0] is not action:
+            if len(self._applies) >= _APPLIES_LIMIT:
+                self._applies.clear()
+            found = self._applies[cache_key] = (action, self._action_applies(action, arn))
+        return found[1]
+
+    def _action_applies(self, action: ActionInfo, arn: str) -> bool:
         if is_star(arn):
             return True
         if not action.resource_types:
