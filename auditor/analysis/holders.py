@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.analysis.memo import per_object
 from auditor.iam.wildcards import glob_match
 from auditor.model.inventory import Inventory, PolicyRef, Principal
 from auditor.model.policy import Policy
@@ -27,8 +28,10 @@ class Holder:
         return (self.boundary.policy,) if self.boundary is not None else ()
 
 
+@per_object(4)
 def holders(inventory: Inventory) -> tuple[Holder, ...]:
-    """One Holder per distinct (policies, boundary) among users and roles, in inventory order.
+    """One Holder per distinct (policies, boundary) among users and roles, in inventory order
+    (computed once per inventory: several account-wide checks ask).
 
     Inline policies belong to one principal, so only principals with none of their own share."""
     grouped: dict[tuple, list[Principal]] = {}
