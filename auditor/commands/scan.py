@@ -8,6 +8,7 @@ cannot promise that what it did not see is harmless.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -155,14 +156,18 @@ def run(args: argparse.Namespace) -> int:
     del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
     result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
                      baseline_path=args.baseline, started=started, notes=notes)
-    written = write_reports(result, output_dir, formats)
     if args.history:
-        from auditor.history import record_run
+        from auditor.history import record_run, trend
 
         record_run(args.history, result)
+        result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
+    written = write_reports(result, output_dir, formats)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
+
+
+HISTORY_RUNS_SHOWN = 30  # the trend in the HTML report: the last month of daily runs
 
 
 def summary_line(result: ScanResult, written: Sequence[Path], unreadable: int = 0) -> str:

@@ -38,6 +38,9 @@ class ScanResult:
     # Filled by the effective-access stage: one row per principal (see auditor.access).
     principals: tuple = field(default=())
     baseline_used: bool = False
+    # auditor.history.Trend when the run was recorded with --history: shown by the HTML report only
+    # (it holds timestamps of earlier runs, which must stay out of the deterministic CSV and JSON).
+    history: object | None = None
 
     @property
     def incomplete(self) -> bool:

@@ -73,6 +73,28 @@ def _checks_table(result: ScanResult, by_check: dict[str, int]) -> list[dict[str
     return [{**m, "severity": m["severity"].label} for m in rows]
 
 
+TREND_WIDTH, TREND_HEIGHT, OLDEST_SHOWN = 600, 120, 20
+
+
+def _trend(history) -> dict | None:
+    """Open findings per recorded run (a polyline per severity) and the oldest open findings."""
+    if history is None or not history.runs:
+        return None
+    runs = history.runs
+    top = max((r.open_total for r in runs), default=0) or 1
+    step = TREND_WIDTH / max(len(runs) - 1, 1)
+    lines = []
+    for severity in sorted(Severity, reverse=True):
+        points = " ".join(
+            f"{i * step:.1f},{TREND_HEIGHT - r.count(severity) * TREND_HEIGHT / top:.1f}" for i, r in enumerate(runs))
+        lines.append({"label": severity.label, "points": points})
+    total = " ".join(f"{i * step:.1f},{TREND_HEIGHT - r.open_total * TREND_HEIGHT / top:.1f}" for i, r in enumerate(runs))
+    rows = [{"started": r.started, "open": r.open_total, "incomplete": r.incomplete,
+             "counts": [r.count(s) for s in sorted(Severity, reverse=True)]} for r in runs]
+    return {"lines": lines, "total": total, "width": TREND_WIDTH, "height": TREND_HEIGHT, "runs": rows,
+            "max": top, "oldest": list(history.ages[:OLDEST_SHOWN]), "open_ages": len(history.ages)}
+
+
 def render(result: ScanResult) -> dict[str, bytes]:
     env = _environment()
     css = env.loader.get_source(env, "report.css")[0]
@@ -95,5 +117,6 @@ def render(result: ScanResult) -> dict[str, bytes]:
         csp=f"default-src 'none'; img-src data:; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
             "base-uri 'none'; form-action 'none'",
         data_json=embed_json(page_data(result)),
+        trend=_trend(result.history),
     )
     return {"findings.html": html.encode("utf-8")}
