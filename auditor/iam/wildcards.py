@@ -31,7 +31,26 @@ def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
 def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
     if not has_wildcard(pattern):
         return pattern.lower() == text.lower() if ignore_case else pattern == text
+    if not ignore_case and "?" not in pattern:
+        # Policy ARNs are mostly distinct: compiling a regex for each costs more than this.
+        return _stars_match(pattern.split("*"), text)
     return glob_regex(pattern, ignore_case).fullmatch(text) is not None
+
+
+def _stars_match(pieces: list[str], text: str) -> bool:
+    """Whether `text` matches the glob `*`.join(pieces): the first piece starts it, the last
+    ends it, and the others occur in order in between (leftmost first is always safe)."""
+    first, last = pieces[0], pieces[-1]
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos = len(first)
+    for piece in pieces[1:-1]:
+        found = text.find(piece, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(piece)
+    return True
 
 
 @functools.lru_cache(maxsize=65536)
@@ -42,10 +61,6 @@ def globs_overlap(a: str, b: str) -> bool:
     such as `apps/${AppId}` turned into `apps/*`), so this walks the product of the two patterns
     instead of testing one against the other as text.
     """
-    if not has_wildcard(a):
-        return glob_match(b, a)
-    if not has_wildcard(b):
-        return glob_match(a, b)
     # A string matching both starts with both literal prefixes and ends with both literal
     # suffixes, so the shorter of each must agree: most pairs are decided here.
     head = min(_first_wildcard(a), _first_wildcard(b))
@@ -54,6 +69,10 @@ def globs_overlap(a: str, b: str) -> bool:
     tail = min(len(a) - 1 - _last_wildcard(a), len(b) - 1 - _last_wildcard(b))
     if tail and a[-tail:] != b[-tail:]:
         return False
+    if not has_wildcard(a):
+        return glob_match(b, a)
+    if not has_wildcard(b):
+        return glob_match(a, b)
     la, lb = len(a), len(b)
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
