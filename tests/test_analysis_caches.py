@@ -9,6 +9,7 @@ from test_checks_support import ACCOUNT, PROJECT, allow, doc, group, inventory, 
 from auditor.analysis import memo
 from auditor.analysis.holders import holders
 from auditor.analysis.shadow import shadows, shadows_across
+from auditor.iam.knowledge import knowledge
 from auditor.iam.wildcards import globs_overlap
 from auditor.parse.policy import parse_policy
 
@@ -95,6 +96,9 @@ def test_caches_are_bounded_and_cleared():
     items = [[1], [1, 2], [1, 2, 3]]
     assert [length(x) for x in items + items[-1:]] == [1, 2, 3, 3]
     assert len(calls) == 3 and len(length.cache) == 2
+    k = knowledge()
+    assert k.action_applies_to_arn(k.action("s3:GetObject"), "arn:aws:s3:::bucket/key")
     memo.clear_caches()
-    assert len(cache) == 0 and len(length.cache) == 0
+    assert len(cache) == 0 and len(length.cache) == 0 and not k._applies
+    assert k.action_applies_to_arn(k.action("s3:GetObject"), "arn:aws:s3:::bucket/key")
     assert length(items[2]) == 3 and len(calls) == 4

@@ -13,10 +13,11 @@ import weakref
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, TypeVar
 
+from auditor.iam.knowledge import forget_answers
+
 T = TypeVar("T")
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every cache below, for clear_caches()
-_CLEARERS: list[Callable[[], None]] = []  # other modules' caches (functools.lru_cache...)
 
 
 class BoundedCache:
@@ -101,15 +102,9 @@ def per_object(size: int = 65536):
     return decorate
 
 
-def register_clear(clear: Callable[[], None]) -> None:
-    """Have `clear_caches()` also call `clear` (e.g. an lru_cache's cache_clear)."""
-    _CLEARERS.append(clear)
-
-
 def clear_caches() -> None:
     """Empty every analysis cache: the policy objects they hold (and results about them) are
     released once a scan's checks are done. Later calls simply recompute."""
     for cache in list(_LIVE):
         cache.clear()
-    for clear in _CLEARERS:
-        clear()
+    forget_answers()

@@ -96,7 +96,20 @@ def key_listed(key: str, documented: Iterable[str]) -> bool:
     return any(_key_pattern(d).fullmatch(key) for d in documented)
 
 
-_APPLIES_LIMIT = 262144  # (action, ARN) answers kept; emptied, not grown, beyond it
+_ANSWERS_LIMIT = 262144  # answers kept per kind (action and ARN...); emptied, not grown, beyond it
+
+
+def _remembered(table: dict, action: ActionInfo, rest: tuple, compute):
+    """An answer about `action` (and `rest`) from `table`, computed on first use. Keyed by the
+    action's identity (hashing the dataclass costs more than most answers); the entry holds the
+    action, so its id cannot be reused by another object meanwhile."""
+    cache_key = (id(action), *rest)
+    found = table.get(cache_key)
+    if found is None or found[0] is not action:
+        if len(table) >= _ANSWERS_LIMIT:
+            table.clear()
+        found = table[cache_key] = (action, compute())
+    return found[1]
 
 
 class IamKnowledge:
@@ -113,6 +126,12 @@ class IamKnowledge:
         self._types_for_arn: dict[tuple[str, str], frozenset[str]] = {}
         self._all_types_by_arn_service: dict[str, tuple[ResourceType, ...]] | None = None
         self._applies: dict[tuple[int, str], tuple[ActionInfo, bool]] = {}
+        self._supports: dict[tuple[int, str, str | None], tuple[ActionInfo, bool | None]] = {}
+
+    def forget_answers(self) -> None:
+        self._types_for_arn.clear()
+        self._applies.clear()
+        self._supports.clear()
 
     # -- services -------------------------------------------------------------------------------
 
@@ -273,15 +292,7 @@ class IamKnowledge:
         covers it.
         """
         # Asked for every (action, Resource entry) of every statement: answered once per pair.
-        # Keyed by identity (hashing the dataclass is slower than the answer); the entry holds
-        # the action so its id cannot be reused by another object meanwhile.
-        cache_key = (id(action), arn)
-        found = self._applies.get(cache_key)
-        if found is None or found[0] is not action:
-            if len(self._applies) >= _APPLIES_LIMIT:
-                self._applies.clear()
-            found = self._applies[cache_key] = (action, self._action_applies(action, arn))
-        return found[1]
+        return _remembered(self._applies, action, (arn,), lambda: self._action_applies(action, arn))
 
     def _action_applies(self, action: ActionInfo, arn: str) -> bool:
         if is_star(arn):
@@ -302,6 +313,10 @@ class IamKnowledge:
         action's own service does not define at all). None: unknown (an `aws:` key not in the
         documented list, a service key the action does not list, another service's key).
         """
+        return _remembered(self._supports, action, (key, resource_arn),
+                           lambda: self._supports_key(action, key, resource_arn))
+
+    def _supports_key(self, action: ActionInfo, key: str, resource_arn: str | None) -> bool | None:
         gkey = global_key(key)
         if gkey is not None and gkey.presence is not Presence.REQUEST:
             return True
@@ -348,3 +363,10 @@ class IamKnowledge:
 def knowledge() -> IamKnowledge:
     """The process-wide knowledge base (built on first use, loaded per service on demand)."""
     return IamKnowledge()
+
+
+def forget_answers() -> None:
+    """Drop the per-ARN answers the knowledge base collected (the catalogue itself stays loaded):
+    they grow with the distinct ARNs of one account and are not needed after its checks."""
+    if knowledge.cache_info().currsize:
+        knowledge().forget_answers()
