@@ -48,7 +48,7 @@ def arn_overlaps_format(arn: str, arn_format: str) -> bool:
     because IAM matches ARNs field by field and a `*` in the region never spills into the account.
     """
     pattern, p = _fields(variables_as_wildcards(arn))
-    fmt, f = _fields(VARIABLE.sub("*", arn_format))
+    fmt, f = _format_fields(arn_format)
     if p is None or f is None:
         # "arn:aws:*" and other short forms: the trailing star covers the missing fields.
         return globs_overlap(pattern, fmt)
@@ -64,6 +64,12 @@ def arn_overlaps_format(arn: str, arn_format: str) -> bool:
 def _fields(text: str) -> tuple[str, ArnParts | None]:
     # Formats and policy ARNs repeat across statements and resource types: split each once.
     return text, split_arn(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _format_fields(arn_format: str) -> tuple[str, ArnParts | None]:
+    # A catalogue format is compared with every ARN of its service: substitute it once.
+    return _fields(VARIABLE.sub("*", arn_format))
 
 
 def _overlap(a: str, b: str) -> bool:

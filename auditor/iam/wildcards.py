@@ -98,7 +98,10 @@ def globs_overlap(a: str, b: str) -> bool:
 
 
 def _first_wildcard(text: str) -> int:
-    return min((i for i in (text.find("*"), text.find("?")) if i >= 0), default=len(text))
+    star, mark = text.find("*"), text.find("?")
+    if star < 0:
+        return len(text) if mark < 0 else mark
+    return star if mark < 0 else min(star, mark)
 
 
 def _last_wildcard(text: str) -> int:
