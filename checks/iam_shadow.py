@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 from auditor.analysis import docs
 from auditor.analysis.describe import conditions_text, short_list, statement_ref, where
 from auditor.analysis.holders import holders
-from auditor.analysis.shadow import Shadow, is_candidate, shadow_of, shadows_across
+from auditor.analysis.shadow import Shadow, is_candidate, shadow_within, shadows_across
 from auditor.analysis.subjects import principal_subject, via_text
 from auditor.analysis.walk import statement_hit, statements
 from auditor.engine import policy_contexts
@@ -50,7 +50,7 @@ def shadowed_condition(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
         if not is_candidate(statement):
             continue
-        shadow = shadow_of((ctx.policy,), 0, statement)
+        shadow = shadow_within(ctx.policy, statement)
         if shadow is not None:
             yield _hit(ctx.subject, shadow, lambda i, st: statement_ref(st))
 

@@ -176,6 +176,14 @@ def shadow_of(policies: Sequence[Policy], index: int, statement: Statement,
     return Shadow(index, statement, tuple(a for a, _ in shadowed), len(requests.actions), by)
 
 
+def shadow_within(policy: Policy, statement: Statement) -> Shadow | None:
+    """`shadow_of` within one document, once per document (a managed policy has many owners)."""
+    return _WITHIN.get((policy, statement), (), lambda: shadow_of((policy,), 0, statement))
+
+
+_WITHIN = IdentityCache(16384)
+
+
 def shadows(policies: Sequence[Policy], boundaries: Sequence[Policy] = (), *, across_only: bool = False) -> list[Shadow]:
     """Every shadowed conditioned Allow; with `across_only`, only those another document helps
     cover (a document that shadows itself is reported per document). Documents that cannot
