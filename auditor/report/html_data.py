@@ -13,7 +13,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable
 
 from auditor.iam.arns import split_arn
-from auditor.model.access import SERVICE_LABELS, PrincipalAccess, Reach, ServiceAccess
+from auditor.model.access import SERVICE_LABELS, ActionAccess, PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import Finding
 from auditor.model.result import ScanResult
 from auditor.report.records import ENUM_TEXT, sorted_findings, sorted_principals
@@ -109,6 +109,8 @@ class AccessTable:
         self.rows: list[list[Any]] = []
         self._by_id: dict[int, int] = {}
         self._by_value: dict[ServiceAccess, int] = {}
+        # Action rows recur across access blocks (same action, level, reach and grant): encode each once.
+        self._actions: dict[ActionAccess, list[Any]] = {}
 
     def __call__(self, svc: ServiceAccess) -> int:
         i = self._by_id.get(id(svc))
@@ -122,10 +124,17 @@ class AccessTable:
 
     def _encode(self, svc: ServiceAccess) -> list[Any]:
         s = self.s
-        reached = [a for a in svc.actions if a.reach is not Reach.NONE]
-        return [s(svc.service), s(svc.summary), s(svc.top_level),
-                [[s(a.action), s(a.access_level), s(a.reach.value), s.many(a.resources), int(a.conditional),
-                  s.many(a.conditions), s.many(a.via)] for a in reached]]
+        encoded = self._actions
+        rows = []
+        for a in svc.actions:
+            if a.reach is Reach.NONE:
+                continue
+            row = encoded.get(a)
+            if row is None:
+                row = encoded[a] = [s(a.action), s(a.access_level), s(a.reach.value), s.many(a.resources),
+                                    int(a.conditional), s.many(a.conditions), s.many(a.via)]
+            rows.append(row)
+        return [s(svc.service), s(svc.summary), s(svc.top_level), rows]
 
 
 def _principal_row(p: PrincipalAccess, s: StringTable, access: AccessTable) -> list[Any]:
