@@ -99,7 +99,7 @@ class Config:
 
 
 class _Bad(Exception):
-    pass
+    """A setting's value is wrong; the message says why (the reader adds file and key)."""
 
 
 def _str(v: Any) -> str:
