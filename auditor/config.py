@@ -5,6 +5,7 @@ suppression must not silently suppress nothing (or everything).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tomllib
@@ -169,10 +170,8 @@ def _date(v: Any) -> dt.date:
     if isinstance(v, dt.date):
         return v
     if isinstance(v, str):
-        try:
+        with contextlib.suppress(ValueError):
             return dt.date.fromisoformat(v)
-        except ValueError:
-            pass
     raise _Bad("must be a date (YYYY-MM-DD)")
 
 

@@ -6,6 +6,7 @@ worker pools, which ru_maxrss would report one process at a time).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -29,23 +30,19 @@ class Measurement:
 
 def _children(pid: int) -> list[int]:
     found: list[int] = []
-    try:
+    with contextlib.suppress(OSError):  # the process may be gone, or /proc absent
         for task in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
                 found.extend(int(c) for c in fh.read().split())
-    except OSError:
-        pass
     return found
 
 
 def _rss_kb(pid: int) -> int:
-    try:
+    with contextlib.suppress(OSError):
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
-    except OSError:
-        pass
     return 0
 
 

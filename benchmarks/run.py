@@ -9,6 +9,7 @@ and a digest of the generator's source, so a changed generator never reuses a st
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -120,11 +121,9 @@ def bench_size(size: int, opts: Options, cs_exe: Path | None) -> SizeResult:
 
 def machine_line() -> str:
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError):
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
             cpu = next((l.split(":", 1)[1].strip() for l in fh if l.startswith("model name")), cpu)
-    except OSError:
-        pass
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 

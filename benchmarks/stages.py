@@ -10,6 +10,7 @@ exist (yet) are simply absent from the output. Nested stages carry their depth.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import importlib
@@ -51,14 +52,12 @@ class StageTime:
 def _memory_mb() -> tuple[float, float]:
     """(current, peak) resident memory of this process, from /proc (Linux); zeros elsewhere."""
     found = {"VmRSS:": 0.0, "VmHWM:": 0.0}
-    try:
+    with contextlib.suppress(OSError):
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
                 key = line.split(maxsplit=1)[0] if line.strip() else ""
                 if key in found:
                     found[key] = int(line.split()[1]) / 1024
-    except OSError:
-        pass
     return found["VmRSS:"], found["VmHWM:"]
 
 

@@ -17,6 +17,7 @@ from auditor.iam.knowledge import forget_answers
 
 T = TypeVar("T")
 
+_MISSING = object()  # a cached value may itself be None
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every cache below, for clear_caches()
 
 
@@ -29,10 +30,9 @@ class BoundedCache:
         _LIVE.add(self)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        try:
-            return self._data[key]
-        except KeyError:
-            pass
+        value = self._data.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         value = compute()
         self._data[key] = value
         self._trim()

@@ -1,6 +1,7 @@
 """Atomic file replacement: a scheduled job must never leave a half-written report behind."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -46,10 +47,8 @@ def publish(staged: list[tuple[Path, Path]]) -> None:
 
 def discard(temps: list[Path]) -> None:
     for tmp in temps:
-        try:
+        with contextlib.suppress(FileNotFoundError):  # already renamed or never created
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -59,8 +58,7 @@ def _fsync_dir(directory: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
