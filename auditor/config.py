@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from auditor.errors import UsageError
+from auditor.errors import UsageError, read_bytes
 from auditor.model.finding import Severity
 from auditor.registry import CheckOptions
 
@@ -205,10 +205,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if path is None:
         return _apply_env(Config())
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{p}: cannot read config: {exc.strerror or exc}") from None
+    raw = read_bytes(p, "config", UsageError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

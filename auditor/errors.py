@@ -18,3 +18,14 @@ class InputError(AuditorError):
 
 class CollectionError(AuditorError):
     """AWS could not be reached at all (no credentials, expired token, role not assumable)."""
+
+
+def read_bytes(path, what: str = "", error: type[AuditorError] = InputError, label: str | None = None) -> bytes:
+    """A file's bytes, or `error` with one line ("PATH: cannot read WHAT: reason") that the CLI prints."""
+    from pathlib import Path
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        thing = f" {what}" if what else ""
+        raise error(f"{label or path}: cannot read{thing}: {exc.strerror or exc}") from None

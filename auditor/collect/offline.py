@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from auditor.collect.coverage import CoverageLog
 from auditor.collect.snapshot import GAAD_LISTS, SCHEMA_VERSION, Snapshot
-from auditor.errors import InputError
+from auditor.errors import InputError, read_bytes
 from auditor.iam.arns import split_arn
 from auditor.model.inventory import CoverageStatus
 
@@ -44,10 +44,7 @@ def read_input(path: str | Path) -> Snapshot:
 
 
 def _read_json(path: Path, label: str) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read: {exc.strerror or exc}") from None
+    data = read_bytes(path, label=label)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 
 from auditor import __version__
-from auditor.errors import InputError, UsageError
+from auditor.errors import UsageError, read_bytes
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.policy import PolicyKind
 from auditor.model.result import RunInfo, ScanResult
@@ -111,11 +111,7 @@ def _read_all(paths: list[str]) -> list[Document]:
         if path == STDIN:
             documents.append(Document(STDIN_NAME, sys.stdin.buffer.read()))
             continue
-        try:
-            with open(path, "rb") as handle:
-                documents.append(Document(path, handle.read()))
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        documents.append(Document(path, read_bytes(path, "policy file")))
     return documents
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from auditor.errors import InputError, UsageError
+from auditor.errors import InputError, UsageError, read_bytes
 from auditor.evaluate.batch import BatchRunner, unusable_reason
 from auditor.evaluate.engine import Evaluation, evaluate
 from auditor.evaluate.request import Request
@@ -63,10 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(path: str) -> Policy:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    data = read_bytes(path, "policy file")
     policy = parse_policy(data, with_positions=True)
     reason = unusable_reason(policy)
     if reason is not None:

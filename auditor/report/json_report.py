@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError
+from auditor.errors import InputError, read_bytes
 from auditor.model.finding import Status
 from auditor.model.result import ScanResult
 from auditor.report import jsonfmt
@@ -99,10 +99,7 @@ def render(result: ScanResult) -> dict[str, bytes]:
 def load_findings_document(path: str | Path) -> dict[str, Any]:
     """Read a findings.json written by an earlier run; InputError (one line) if it cannot serve."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read findings document: {exc.strerror or exc}") from None
+    raw = read_bytes(p, "findings document")
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
