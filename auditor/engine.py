@@ -8,6 +8,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
+from auditor.parse.render import EVIDENCE_KEY, statement_json
 from auditor.registry import Check, CheckOptions, Hit, PolicyContext, Scope, Subject, load_checks
 
 
@@ -82,8 +83,6 @@ def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -
 
 def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[tuple[str, str], ...]:
     # Reports show (and highlight) the statement a finding is about; the text is not in the fingerprint.
-    from auditor.parse.render import EVIDENCE_KEY, statement_json
-
     if statement is None or any(k == EVIDENCE_KEY for k, _ in evidence):
         return evidence
     return evidence + ((EVIDENCE_KEY, statement_json(statement)),)

@@ -1,6 +1,6 @@
 import pytest
 
-import auditor.report.atomic as atomic
+import auditor.atomic as atomic
 from auditor.errors import UsageError
 from auditor.report import FORMATTERS, render_reports, write_reports
 from test_report_factory import make_result, sample_findings

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from auditor import __version__
 from auditor.errors import UsageError
 from auditor.model.inventory import CoverageEntry
-from auditor.report.atomic import atomic_write
+from auditor.atomic import atomic_write
 
 SCHEMA_VERSION = 1
 GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")

@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from auditor.errors import UsageError
 from auditor.model.result import ScanResult
-from auditor.report.atomic import discard, publish, stage
+from auditor.atomic import discard, publish, stage
 
 Renderer = Callable[[ScanResult], Mapping[str, bytes]]
 
