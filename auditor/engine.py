@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
+from auditor.analysis.describe import policy_ref
 from auditor.parse.render import EVIDENCE_KEY, statement_json
 from auditor.registry import Check, CheckOptions, Hit, PolicyContext, Scope, Subject, load_checks
 
@@ -92,9 +93,9 @@ def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool
                       checks: Sequence[Check] | None = None, reuse: dict | None = None) -> list[Finding]:
     """Run the policy-scope checks on one document.
 
-    `reuse` (a dict kept for one scan) lets authoring checks run once per distinct document: they
-    judge the text alone, so their hits hold for every owner of the same parsed Policy (managed
-    policies are shared by reference, and inline copies stamped by infrastructure as code too)."""
+    `reuse` (a dict kept for one scan) lets each check run once per distinct document: a managed
+    policy, or an inline policy stamped on thousands of principals by infrastructure as code, is
+    judged once and its hits are given to every holder (see `_hits`)."""
     findings: list[Finding] = []
     policy_type = ctx.subject.policy_type
     for check in selection.checks(Scope.POLICY) if checks is None else checks:
@@ -105,16 +106,50 @@ def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool
             continue  # the account cannot edit AWS's documents; their grants are still judged
         if policy_type is PolicyType.BOUNDARY and not authoring:
             continue  # a boundary only limits: its Allows grant nothing by themselves
-        if authoring and reuse is not None:
-            key = (check.meta.id, id(ctx.policy), ctx.kind, ctx.region, ctx.owner_arn)
-            hits = reuse.get(key)
-            if hits is None:
-                hits = reuse[key] = tuple(check.func(ctx))
-        else:
-            hits = check.func(ctx)
+        hits = check.func(ctx) if reuse is None else _hits(check, ctx, reuse, authoring)
         for hit in hits:
             findings.append(to_finding(check, hit, ctx.subject, selection))
     return findings
+
+
+def _hits(check: Check, ctx: PolicyContext, reuse: dict, authoring: bool) -> tuple[Hit, ...]:
+    """The check's hits on this document, computed once per distinct document (and per value of
+    the check's `subject_key`). Authoring checks never look at the holder; the others name it in
+    their messages, which are renamed from the first holder to this one. When a message cannot be
+    renamed safely (the old holder shows anywhere but the leading `policy "X" of role R`), the
+    check runs again for this holder."""
+    meta = check.meta
+    # Only a resource policy's meaning depends on the resource it is attached to.
+    owner = ctx.owner_arn if ctx.kind is PolicyKind.RESOURCE else ""
+    holder = meta.subject_key(ctx.subject) if meta.subject_key is not None else None
+    key = (meta.id, id(ctx.policy), ctx.kind, ctx.region, owner, holder)
+    found = reuse.get(key)
+    if found is None:
+        hits = tuple(check.func(ctx))
+        reuse[key] = (ctx.subject, hits)
+        return hits
+    first, hits = found
+    if authoring or not hits or first == ctx.subject:
+        return hits
+    renamed = _renamed(hits, first, ctx.subject)
+    return renamed if renamed is not None else tuple(check.func(ctx))
+
+
+def _renamed(hits: tuple[Hit, ...], old: Subject, new: Subject) -> tuple[Hit, ...] | None:
+    old_ref, new_ref = policy_ref(old), policy_ref(new)
+    # Names the new holder shares with the old one may appear anywhere; the others must not.
+    telltales = [t for t in {old.principal_name, old.policy_name, old.principal_arn, old.file}
+                 if t and t not in (new.principal_name, new.policy_name, new.principal_arn, new.file)]
+    out = []
+    for hit in hits:
+        if hit.subject is not None or not hit.message.startswith(old_ref):
+            return None
+        rest = hit.message[len(old_ref):]
+        for t in telltales:
+            if t in rest or any(t in v for _, v in hit.evidence):
+                return None
+        out.append(replace(hit, message=new_ref + rest))
+    return tuple(out)
 
 
 # Checks whose id starts with this judge how a document is written, not what it grants.
@@ -173,8 +208,6 @@ def _principal_subject(acct: str, ptype: str, name: str, arn: str) -> Subject:
 
 
 def _with_policy(base: Subject, ref: PolicyRef) -> Subject:
-    from dataclasses import replace
-
     return replace(base, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref)
 
 

@@ -11,7 +11,7 @@ import enum
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Hashable, Iterable, Mapping
 
 from auditor.model.finding import PolicyType, Severity
 from auditor.model.policy import Policy, PolicyKind, Statement
@@ -32,6 +32,9 @@ class CheckMeta:
     remediation: str
     doc_url: str
     scope: Scope
+    # What of the document's holder the check's answer depends on (beyond naming it in messages):
+    # a scan reuses one holder's hits for every other holder with the same value.
+    subject_key: Callable[[Subject], Hashable] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +121,21 @@ def check(
     remediation: str,
     doc_url: str,
     scope: Scope = Scope.POLICY,
+    subject_key: Callable[[Subject], Hashable] | None = None,
 ):
     """Register a check. IDs are stable and never reused; names are stable too.
 
     Authoring checks (ids starting "POL") judge how a document is written and must not read
-    `ctx.subject`: a scan runs them once per distinct document and gives their hits to every owner."""
+    `ctx.subject`: a scan runs them once per distinct document and gives their hits to every owner.
+    Other policy checks may name the subject in their messages (through `describe.where`); a scan
+    runs them once per distinct document too and renames the holder in the messages; a check whose
+    answer depends on the holder says on what with `subject_key`."""
 
     def decorate(func: Callable[..., Iterable[Hit]]):
         if id in REGISTRY and REGISTRY[id].func is not func:
             raise RuntimeError(f"check id {id} registered twice")
-        REGISTRY[id] = Check(CheckMeta(id, name, severity, title, rationale, remediation, doc_url, scope), func)
+        REGISTRY[id] = Check(CheckMeta(id, name, severity, title, rationale, remediation, doc_url, scope,
+                                          subject_key), func)
         _registry_changed()
         return func
 

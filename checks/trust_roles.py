@@ -11,7 +11,7 @@ from auditor.analysis.principals import foreign_accounts, open_to_everyone, serv
 from auditor.analysis.walk import statement_hit, statements
 from auditor.model.finding import Severity
 from auditor.model.policy import PolicyKind, Statement
-from auditor.registry import Hit, PolicyContext, check
+from auditor.registry import Hit, PolicyContext, Subject, check
 
 _ASSUME = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
 
@@ -38,8 +38,12 @@ def _assumes(statement: Statement) -> tuple[str, ...]:
     return tuple(a for a in _ASSUME if covers_action(statement, a))
 
 
+def _service_linked(subject: Subject) -> bool:
+    return _AWS_MANAGED_ROLE_PATH in subject.principal_arn
+
+
 def _trust_statements(ctx: PolicyContext) -> Iterator[tuple[Statement, tuple[str, ...]]]:
-    if _AWS_MANAGED_ROLE_PATH in ctx.subject.principal_arn:
+    if _service_linked(ctx.subject):
         return
     for statement in statements(ctx, PolicyKind.TRUST):
         actions = _assumes(statement)
@@ -60,6 +64,7 @@ def _trust_statements(ctx: PolicyContext) -> Iterator[tuple[Statement, tuple[str
         "organization) or aws:PrincipalArn conditions."
     ),
     doc_url=docs.ROLE_TRUST,
+    subject_key=_service_linked,
 )
 def trust_any_principal(ctx: PolicyContext) -> Iterator[Hit]:
     for statement, actions in _trust_statements(ctx):
@@ -87,6 +92,7 @@ def trust_any_principal(ctx: PolicyContext) -> Iterator[Hit]:
         "for third parties)."
     ),
     doc_url=docs.ROLE_TRUST,
+    subject_key=_service_linked,
 )
 def trust_untrusted_account(ctx: PolicyContext) -> Iterator[Hit]:
     own, trusted = ctx.account_id, ctx.options.trusted_accounts
@@ -121,6 +127,7 @@ def trust_untrusted_account(ctx: PolicyContext) -> Iterator[Hit]:
         '{"aws:SourceArn": "arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE"} to the trust statement.'
     ),
     doc_url=docs.CONFUSED_DEPUTY,
+    subject_key=_service_linked,
 )
 def service_trust_unrestricted(ctx: PolicyContext) -> Iterator[Hit]:
     for statement, actions in _trust_statements(ctx):

@@ -64,3 +64,55 @@ def test_authoring_hits_of_a_shared_document_reach_every_owner():
     findings = [f for f in run_inventory_checks(inv, config.options, config.selection()) if f.check_id == "POL005"]
     assert sorted(f.principal_name for f in findings) == ["alice", "bob"]
     assert len({f.fingerprint for f in findings}) == 2
+
+
+def _holders(doc: dict, names: tuple[str, ...], policy_names: tuple[str, ...] | None = None):
+    shared = parse_policy(json.dumps(doc))
+    policy_names = policy_names or ("copy",) * len(names)
+    return tuple(
+        Principal(PrincipalType.USER, name, f"arn:aws:iam::{ACCT}:user/{name}", "AIDA", "/",
+                  (PolicyRef(pname, "", PolicyType.INLINE, shared, f"arn:aws:iam::{ACCT}:user/{name}"),), ())
+        for name, pname in zip(names, policy_names)
+    )
+
+
+def _per_context(inv: Inventory):
+    """The same checks run once per document holder, with no reuse: what the scan must equal."""
+    from auditor.engine import policy_contexts, run_policy_checks
+
+    config = Config()
+    selection = config.selection()
+    out = []
+    for ctx in policy_contexts(inv, config.options):
+        out.extend(run_policy_checks(ctx, selection, in_scan=True))
+    return {f.fingerprint: f for f in out}
+
+
+def test_grant_hits_of_a_shared_document_name_each_holder():
+    # One inline document stamped on three users under two names: IAM002 is judged once and
+    # each finding names its own user and policy name, exactly as running it for each would.
+    doc = _doc(["sms-voice:*", "mobiletargeting:DeleteApp"])
+    users = _holders(doc, ("alice", "bob", "carol"), ("copy", "copy", "other-name"))
+    inv = Inventory(ACCT, "aws", ("us-east-1",), "test", users=users)
+    config = Config()
+    scanned = {f.fingerprint: f for f in run_inventory_checks(inv, config.options, config.selection())
+               if f.check_id.startswith(("IAM002", "IAM004", "IAM010"))}
+    expected = {k: f for k, f in _per_context(inv).items() if f.check_id in {x.check_id for x in scanned.values()}}
+    assert scanned == expected
+    iam002 = sorted((f.principal_name, f.policy_name, f.message) for f in scanned.values() if f.check_id == "IAM002")
+    assert [(n, p) for n, p, _ in iam002] == [("alice", "copy"), ("bob", "copy"), ("carol", "other-name")]
+    for name, pname, message in iam002:
+        assert message.startswith(f'policy "{pname}" of user {name} ')
+        assert all(other not in message for other in {"alice", "bob", "carol"} - {name})
+
+
+def test_holder_named_inside_the_document_is_judged_for_each_holder():
+    # The statement text (in the evidence) names bob, so bob's hits cannot be alice's renamed:
+    # the engine runs the check again rather than leave alice's name in bob's finding.
+    doc = _doc(["sms-voice:*"], [f"arn:aws:sms-voice:us-east-1:{ACCT}:*", f"arn:aws:iam::{ACCT}:user/bob"])
+    users = _holders(doc, ("bob", "alice"))
+    inv = Inventory(ACCT, "aws", ("us-east-1",), "test", users=users)
+    config = Config()
+    scanned = {f.fingerprint: f for f in run_inventory_checks(inv, config.options, config.selection())}
+    per_context = _per_context(inv)
+    assert {k: f for k, f in scanned.items() if k in per_context} == per_context
