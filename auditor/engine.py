@@ -93,12 +93,21 @@ def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool
                       checks: Sequence[Check] | None = None, reuse: dict | None = None) -> list[Finding]:
     """Run the policy-scope checks on one document.
 
-    `reuse` (a dict kept for one scan) lets each check run once per distinct document: a managed
+    `reuse` (a dict kept for one scan) lets the checks run once per distinct document: a managed
     policy, or an inline policy stamped on thousands of principals by infrastructure as code, is
-    judged once and its hits are given to every holder (see `_hits`)."""
-    findings: list[Finding] = []
-    policy_type = ctx.subject.policy_type
-    for check in selection.checks(Scope.POLICY) if checks is None else checks:
+    judged once and its hits are given to every holder (see `_reused_hits`)."""
+    chosen = _applicable(selection.checks(Scope.POLICY) if checks is None else checks, ctx.subject.policy_type,
+                         in_scan)
+    if reuse is None:
+        pairs: Iterable[tuple[Check, Hit]] = ((c, h) for c in chosen for h in c.func(ctx))
+    else:
+        pairs = _reused_hits(chosen, ctx, reuse)
+    return [to_finding(check, hit, ctx.subject, selection) for check, hit in pairs]
+
+
+def _applicable(checks: Sequence[Check], policy_type: PolicyType, in_scan: bool) -> list[Check]:
+    out = []
+    for check in checks:
         if in_scan and check.scan_func is not None:
             continue  # its account-wide form runs once in run_inventory_checks
         authoring = check.meta.id.startswith(AUTHORING_PREFIX)
@@ -106,33 +115,45 @@ def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool
             continue  # the account cannot edit AWS's documents; their grants are still judged
         if policy_type is PolicyType.BOUNDARY and not authoring:
             continue  # a boundary only limits: its Allows grant nothing by themselves
-        hits = check.func(ctx) if reuse is None else _hits(check, ctx, reuse, authoring)
-        for hit in hits:
-            findings.append(to_finding(check, hit, ctx.subject, selection))
-    return findings
+        out.append(check)
+    return out
 
 
-def _hits(check: Check, ctx: PolicyContext, reuse: dict, authoring: bool) -> tuple[Hit, ...]:
-    """The check's hits on this document, computed once per distinct document (and per value of
-    the check's `subject_key`). Authoring checks never look at the holder; the others name it in
-    their messages, which are renamed from the first holder to this one. When a message cannot be
-    renamed safely (the old holder shows anywhere but the leading `policy "X" of role R`), the
-    check runs again for this holder."""
-    meta = check.meta
+def _reused_hits(chosen: Sequence[Check], ctx: PolicyContext, reuse: dict) -> Iterator[tuple[Check, Hit]]:
+    """The checks' hits on this document, computed once per distinct document (and, for a check
+    with a `subject_key`, per value of it). Authoring checks never look at the holder; the others
+    name it in their messages, which are renamed from the first holder to this one. When a message
+    cannot be renamed safely (the old holder shows anywhere but the leading `policy "X" of role
+    R`), the check runs again for this holder. Checks without hits cost nothing per holder."""
     # Only a resource policy's meaning depends on the resource it is attached to.
     owner = ctx.owner_arn if ctx.kind is PolicyKind.RESOURCE else ""
-    holder = meta.subject_key(ctx.subject) if meta.subject_key is not None else None
-    key = (meta.id, id(ctx.policy), ctx.kind, ctx.region, owner, holder)
-    found = reuse.get(key)
-    if found is None:
-        hits = tuple(check.func(ctx))
-        reuse[key] = (ctx.subject, hits)
-        return hits
-    first, hits = found
-    if authoring or not hits or first == ctx.subject:
-        return hits
-    renamed = _renamed(hits, first, ctx.subject)
-    return renamed if renamed is not None else tuple(check.func(ctx))
+    document = (id(ctx.policy), ctx.kind, ctx.region, owner, ctx.subject.policy_type)
+    entry = reuse.get(document)
+    if entry is None:
+        found = [(c, hits) for c in chosen if c.meta.subject_key is None and (hits := tuple(c.func(ctx)))]
+        reuse[document] = (ctx.subject, found)
+        for check, hits in found:
+            for hit in hits:
+                yield check, hit
+    else:
+        first, found = entry
+        for check, hits in found:
+            if first != ctx.subject and not check.meta.id.startswith(AUTHORING_PREFIX):
+                hits = _renamed(hits, first, ctx.subject) or tuple(check.func(ctx))
+            for hit in hits:
+                yield check, hit
+    for check in chosen:
+        if check.meta.subject_key is None:
+            continue
+        key = (check.meta.id, *document, check.meta.subject_key(ctx.subject))
+        hits = reuse.get(key)
+        if hits is None:
+            hits = reuse[key] = (ctx.subject, tuple(check.func(ctx)))
+        first, hits = hits
+        if hits and first != ctx.subject:
+            hits = _renamed(hits, first, ctx.subject) or tuple(check.func(ctx))
+        for hit in hits:
+            yield check, hit
 
 
 def _renamed(hits: tuple[Hit, ...], old: Subject, new: Subject) -> tuple[Hit, ...] | None:
