@@ -19,7 +19,7 @@ from typing import Sequence
 from auditor.analysis.actions import covered, grants_every_action
 from auditor.analysis.memo import BoundedCache, IdentityCache, per_object
 from auditor.analysis.resources import request_arns
-from auditor.evaluate.compiled import compiled_policy
+from auditor.evaluate.compiled import compiled_statement
 from auditor.evaluate.static import Tri, statement_matches
 from auditor.iam.knowledge import knowledge
 from auditor.model.policy import Effect, Policy, Statement
@@ -50,6 +50,7 @@ class _Requests:
     masks: tuple[int, ...]  # per action, the bits of its requests
     pairs: tuple[tuple[str, str], ...]
     spans: tuple[range, ...]  # per action, the numbers of its requests (consecutive)
+    action_of: tuple[int, ...]  # per request, the position of its action
 
 
 def is_candidate(statement: Statement) -> bool:
@@ -96,7 +97,8 @@ def _compute_requests(statement: Statement) -> _Requests:
         actions.append(action)
         masks.append(((1 << len(arns)) - 1) << start)
         spans.append(range(start, len(pairs)))
-    return _Requests(tuple(actions), tuple(masks), tuple(pairs), tuple(spans))
+    action_of = tuple(i for i, span in enumerate(spans) for _ in span)
+    return _Requests(tuple(actions), tuple(masks), tuple(pairs), tuple(spans), action_of)
 
 
 _REQUESTS = BoundedCache(16384)
@@ -108,33 +110,55 @@ def _answers(policy: Policy, candidate: Statement) -> tuple[tuple[tuple[Statemen
     decide nothing outright, so only the other statements are matched."""
 
     def compute():
-        compiled = compiled_policy(policy)
-        if not any(cst.deny or not cst.statement.conditions for cst in compiled.statements):
-            return (), 0
+        if not _overlap(_document_services(policy), _services(candidate)):
+            return (), 0  # no Deny or unconditioned Allow of this document reaches its services
         requests = _requests(candidate)
         variables = policy.supports_variables
-        pairs = requests.pairs
-        allows: dict[int, list] = {}
+        allows: list[tuple[int, int, Statement, int]] = []
         denied = 0
-        for action, span in zip(requests.actions, requests.spans):
-            for cst in compiled.candidates(action.lower()):
-                st = cst.statement
-                if not cst.deny and st.conditions:
-                    continue
-                bits = 0
-                for k in span:
-                    tri = statement_matches(st, action, pairs[k][1], variables_enabled=variables).tri
-                    if tri is Tri.YES or (cst.deny and tri is not Tri.NO):
-                        bits |= 1 << k
-                if cst.deny:
-                    denied |= bits
-                elif bits:
-                    allows.setdefault(id(st), [st, 0])[1] |= bits
-        return tuple((st, bits) for st, bits in allows.values()), denied
+        for position, st in enumerate(policy.statements):
+            deny = st.effect is Effect.DENY
+            if not deny and st.conditions:
+                continue
+            bits = _statement_bits(st, variables, candidate, requests)
+            if not bits:
+                continue
+            if deny:
+                denied |= bits
+            else:
+                # In the order the requests reach them: by the first request allowed, then as written.
+                allows.append((requests.action_of[(bits & -bits).bit_length() - 1], position, st, bits))
+        allows.sort(key=lambda item: item[:2])
+        return tuple((st, bits) for _, _, st, bits in allows), denied
 
     return _DOCUMENT_ANSWERS.get_one(policy, _content(candidate), compute)
 
 
+def _statement_bits(st: Statement, variables: bool, candidate: Statement, requests: _Requests) -> int:
+    """The candidate's requests that one statement allows for sure (an unconditioned Allow) or
+    may refuse (a Deny). It depends on the statement's content only, which inline copies and
+    per-application policies repeat across thousands of documents: computed once per content."""
+    key = (st.effect, st.actions, st.not_action, st.resources, st.not_resource, st.conditions, variables,
+           _content(candidate))
+    return _STATEMENT_BITS.get(key, lambda: _compute_bits(st, variables, requests))
+
+
+def _compute_bits(st: Statement, variables: bool, requests: _Requests) -> int:
+    deny = st.effect is Effect.DENY
+    compiled = compiled_statement(st, variables)
+    pairs = requests.pairs
+    bits = 0
+    for action, span in zip(requests.actions, requests.spans):
+        if not compiled.action_ok(action.lower()):
+            continue
+        for k in span:
+            tri = statement_matches(st, action, pairs[k][1], variables_enabled=variables).tri
+            if tri is Tri.YES or (deny and tri is not Tri.NO):
+                bits |= 1 << k
+    return bits
+
+
+_STATEMENT_BITS = BoundedCache(65536)
 _DOCUMENT_ANSWERS = IdentityCache()
 
 
