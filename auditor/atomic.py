@@ -5,6 +5,7 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -14,23 +15,50 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def stage(path: Path, data: bytes) -> Path:
-    """Write `data` to a new temp file beside `path` and fsync it; the caller publishes or discards it.
-
-    The temp file lives in the same directory so the rename stays on one filesystem (atomic on
-    POSIX and Windows). It is created with mode 0666 so the process umask decides the final
-    permissions, as for any other file the user writes.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    """Write `data` to a new temp file beside `path` and fsync it; the caller publishes or discards it."""
+    staged = StagedFiles()
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with staged.open(path) as fh:
             fh.write(data)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged.staged[0][0]
+
+
+class StagedFiles:
+    """New files written beside their targets, then all renamed over them (`publish`) or all removed
+    (`discard`): a set of reports is replaced whole or not at all.
+
+    Each file is written as a stream, so its content never needs to be in memory at once. A temp file
+    lives in its target's directory so the rename stays on one filesystem (atomic on POSIX and
+    Windows); it is created with mode 0666 so the process umask decides the final permissions, as
+    for any other file the user writes.
+    """
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path]] = []  # (temp file, target), in the order opened
+
+    @contextlib.contextmanager
+    def open(self, path: Path) -> Iterator[BinaryIO]:
+        """A new temp file for `path`; flushed and fsynced when the block ends without an error."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        self.staged.append((tmp, path))  # recorded first: whatever happens next, discard() finds it
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
-    except BaseException:
-        discard([tmp])
-        raise
-    return tmp
+
+    def publish(self) -> None:
+        publish(self.staged)
+
+    def discard(self) -> None:
+        discard([tmp for tmp, _ in self.staged])
+
+    @property
+    def targets(self) -> list[Path]:
+        return [target for _, target in self.staged]
 
 
 def publish(staged: list[tuple[Path, Path]]) -> None:

@@ -162,14 +162,16 @@ def _instrument_formatters(clock: StageClock) -> None:
     except ImportError:
         return
     formatter_class = getattr(report, "Formatter", None)
-    if formatter_class is None or not hasattr(formatter_class, "render"):
+    # The method write_reports calls per format: `write` (streaming) where it exists, else `render`.
+    method = next((m for m in ("write", "render") if hasattr(formatter_class, m)), None)
+    if method is None:
         return
-    original = formatter_class.render
+    original = getattr(formatter_class, method)
 
-    def render(self: Any, result: Any) -> Any:
-        return clock.wrap(f"report:{self.name}", original)(self, result)
+    def timed(self: Any, *args: Any) -> Any:
+        return clock.wrap(f"report:{self.name}", original)(self, *args)
 
-    formatter_class.render = render
+    setattr(formatter_class, method, timed)
     atomic = getattr(report, "atomic_write", None)
     if callable(atomic):
         _replace_everywhere(atomic, clock.wrap("write files", atomic))

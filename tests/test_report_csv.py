@@ -83,3 +83,23 @@ def test_principals_csv_has_access_and_open_finding_counts():
     assert (user["critical"], user["high"], user["low"], user["info"]) == ("1", "0", "1", "0")
     role = next(r for r in rows if r["principal_arn"] == ROLE_ARN)
     assert role["pinpoint"] == "Read (all resources, 1 only-if)" and role["medium"] == "1"
+
+
+def test_the_csv_writer_gives_the_bytes_pandas_to_csv_gave():
+    """The reports once went through DataFrame.to_csv; the stdlib writer must keep every byte."""
+    from auditor.report.csv_report import LINE_TERMINATOR, write_csv
+
+    header = ["a", "b", "c", "d"]
+    rows = [
+        ["plain", "", "with, comma", 'with "quotes"'],
+        ["line\r\nbreak", "lone\rcr", "lone\nlf", "'=1+2"],
+        ["naïve – ünïcödé", " leading space", "trailing space ", "tab\tinside"],
+        ["", "", "", ""],
+    ]
+    text = io.StringIO(newline="")
+    write_csv(text, header, rows)
+    expected = io.StringIO()
+    pd.DataFrame(rows, columns=header, dtype=object).to_csv(
+        expected, index=False, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL, doublequote=True,
+        quotechar='"', sep=",")
+    assert text.getvalue() == expected.getvalue()

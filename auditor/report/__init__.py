@@ -1,37 +1,61 @@
-"""Reporters: every format is one `render(result) -> {file name: bytes}` function behind a registry.
+"""Reporters: every format is one `write(data, files)` function behind a registry.
 
-`write_reports` renders one format at a time into fsynced temp files (so only one format's bytes are
-in memory), and renames them all over the old files only when every format succeeded: an error in
-one formatter never leaves a mixed set of old and new files.
+A format streams each of its files into `files.open(name)`: `write_reports` hands out fsynced temp
+files beside the targets and renames them all over the old files only when every format succeeded
+(an error in one formatter never leaves a mixed set of old and new files), and no report is ever
+held whole in memory. `render_reports` gives the same bytes in memory, for tests and small results.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import BinaryIO, Callable, ContextManager, Iterator, Protocol, Sequence, TextIO
 
+from auditor.atomic import StagedFiles
 from auditor.errors import UsageError
 from auditor.model.result import ScanResult
-from auditor.atomic import discard, publish, stage
+from auditor.report.records import ReportData
 
-Renderer = Callable[[ScanResult], Mapping[str, bytes]]
+# Text is encoded and handed to the file in pieces this large: few system calls for a 300 MB report.
+WRITE_CHUNK = 1 << 20
+
+
+class ReportFiles(Protocol):
+    def open(self, name: str) -> ContextManager[TextIO]:
+        """A UTF-8 text stream for the report file `name` (no newline translation)."""
+
+    def scratch(self) -> ContextManager[TextIO]:
+        """A temporary text file, readable after seek(0), gone when the block ends: a format that
+        produces a file's parts out of order spills them there instead of keeping them in memory."""
+
+
+Writer = Callable[[ReportData, ReportFiles], None]
 
 
 @dataclass(frozen=True)
 class Formatter:
-    """One output format: its name on the command line and the module whose `render` makes it.
+    """One output format: its name on the command line and the module whose `write` makes it.
 
-    Modules load lazily so that a JSON-only run never imports pandas or jinja2.
+    Modules load lazily so that a JSON-only run never imports jinja2.
     """
 
     name: str
     module: str
     description: str
 
-    def render(self, result: ScanResult) -> Mapping[str, bytes]:
-        renderer: Renderer = importlib.import_module(self.module).render
-        return renderer(result)
+    def write(self, data: ReportData, files: ReportFiles) -> None:
+        writer: Writer = importlib.import_module(self.module).write
+        writer(data, files)
+
+    def render(self, result: ScanResult) -> dict[str, bytes]:
+        """This format's files in memory, keyed by file name."""
+        files = MemoryFiles()
+        self.write(ReportData(result), files)
+        return files.contents
 
 
 FORMATTERS: dict[str, Formatter] = {
@@ -52,34 +76,86 @@ def formatter(name: str) -> Formatter:
         raise UsageError(f"unknown report format {name!r} (known: {', '.join(FORMATTERS)})") from None
 
 
+def _chosen(formats: Sequence[str]) -> list[Formatter]:
+    return [FORMATTERS[n] for n in dict.fromkeys(formatter(name).name for name in formats)]
+
+
+@contextlib.contextmanager
+def _text(raw: BinaryIO) -> Iterator[TextIO]:
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    text._CHUNK_SIZE = WRITE_CHUNK  # type: ignore[attr-defined]  # documented tunable of TextIOWrapper
+    yield text
+    text.flush()
+    text.detach()  # the binary file stays open for its owner to finish (fsync, getvalue)
+
+
+class MemoryFiles:
+    """Report files kept in memory."""
+
+    def __init__(self) -> None:
+        self.contents: dict[str, bytes] = {}
+
+    @contextlib.contextmanager
+    def open(self, name: str) -> Iterator[TextIO]:
+        raw = io.BytesIO()
+        with _text(raw) as text:
+            yield text
+        self.contents[name] = raw.getvalue()
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[TextIO]:
+        with io.StringIO() as buffer:
+            yield buffer
+
+
+class StagedReportFiles:
+    """Report files staged beside their targets in one directory (see auditor.atomic.StagedFiles)."""
+
+    def __init__(self, directory: Path, staged: StagedFiles) -> None:
+        self.directory = directory
+        self.staged = staged
+
+    @contextlib.contextmanager
+    def open(self, name: str) -> Iterator[TextIO]:
+        with self.staged.open(self.directory / name) as raw, _text(raw) as text:
+            yield text
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[TextIO]:
+        # Beside the reports (where the user made room), unnamed where the OS allows: nothing to clean up.
+        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.directory) as fh:
+            yield fh
+
+
 def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, bytes]:
     """Every file of the asked formats, in memory, keyed by file name."""
-    files: dict[str, bytes] = {}
-    for fmt in dict.fromkeys(formatter(name).name for name in formats):
-        files.update(FORMATTERS[fmt].render(result))
-    return files
+    files = MemoryFiles()
+    data = ReportData(result)
+    for fmt in _chosen(formats):
+        fmt.write(data, files)
+    return files.contents
 
 
 def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str]) -> list[Path]:
     """Write the asked reports into `output_dir` (created if needed); returns the paths written."""
-    chosen = list(dict.fromkeys(formatter(name).name for name in formats))  # unknown names fail first
+    chosen = _chosen(formats)  # unknown names fail first
     out = Path(output_dir)
-    staged: list[tuple[Path, Path]] = []
+    staged = StagedFiles()
     try:
         out.mkdir(parents=True, exist_ok=True)
+        data = ReportData(result)  # what several formats derive (sorted findings...) is derived once
+        files = StagedReportFiles(out, staged)
         for fmt in chosen:
-            rendered = FORMATTERS[fmt].render(result)
-            for name, data in rendered.items():
-                staged.append((stage(out / name, data), out / name))
-            rendered = data = None  # free this format's bytes before rendering the next
-        publish(staged)
+            fmt.write(data, files)
+        staged.publish()
     except OSError as exc:
-        discard([tmp for tmp, _ in staged])
+        staged.discard()
         raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
     except BaseException:
-        discard([tmp for tmp, _ in staged])
+        staged.discard()
         raise
-    return [target for _, target in staged]
+    return staged.targets
 
 
-__all__ = ["FORMATTERS", "Formatter", "formatter", "render_reports", "write_reports"]
+__all__ = ["FORMATTERS", "Formatter", "MemoryFiles", "ReportFiles", "StagedReportFiles", "formatter",
+           "render_reports", "write_reports"]

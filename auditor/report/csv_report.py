@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import csv
 import enum
-import io
 from collections import Counter, defaultdict
 from dataclasses import fields
 from operator import attrgetter
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TextIO
 
-from auditor.model.access import SERVICES, PrincipalAccess
+from auditor.model.access import SERVICES, PrincipalAccess, ServiceAccess
 from auditor.model.finding import CSV_FIELDS, Finding
-from auditor.model.result import ScanResult
-from auditor.report.records import ENUM_TEXT, SEVERITY_LABELS, is_open, sorted_findings, sorted_principals
+from auditor.report.records import ENUM_TEXT, SEVERITY_LABELS, ReportData, is_open
+
+if TYPE_CHECKING:
+    from auditor.report import ReportFiles
 
 LIST_SEPARATOR = "; "
 LINE_TERMINATOR = "\r\n"
@@ -59,18 +60,21 @@ _CSV_GET = attrgetter(*CSV_FIELDS)
 _CSV_CONVERT = tuple(_csv_converter(n) for n in CSV_FIELDS)
 
 
-def finding_rows(findings: Iterable[Finding]) -> list[list[str]]:
-    return [[convert(v) for convert, v in zip(_CSV_CONVERT, _CSV_GET(f))] for f in sorted_findings(findings)]
+def finding_rows(findings: Iterable[Finding]) -> Iterator[list[str]]:
+    """Cells of findings.csv, in the order given (the caller sorts)."""
+    for f in findings:
+        yield [convert(v) for convert, v in zip(_CSV_CONVERT, _CSV_GET(f))]
 
 
-def principal_rows(principals: Iterable[PrincipalAccess], findings: Sequence[Finding]) -> list[list[str]]:
+def principal_rows(principals: Iterable[PrincipalAccess], findings: Iterable[Finding],
+                   summary: Callable[[ServiceAccess], str] = attrgetter("summary")) -> Iterator[list[str]]:
+    """Cells of principals.csv, in the order given; `summary` may serve each block's cell from a cache."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for f in findings:
         if f.principal_arn and is_open(f):
             counts[f.principal_arn][f.severity.label] += 1
-    rows = []
-    for p in sorted_principals(principals):
-        access = {_SERVICE_COLUMNS[s.service]: s.summary for s in p.services if s.service in _SERVICE_COLUMNS}
+    for p in principals:
+        access = {_SERVICE_COLUMNS[s.service]: summary(s) for s in p.services if s.service in _SERVICE_COLUMNS}
         values: dict[str, Any] = {
             "account_id": p.account_id, "principal_type": p.principal_type, "principal_name": p.principal_name,
             "principal_arn": p.principal_arn, "archetype": p.archetype, "nearest_archetype": p.nearest_archetype,
@@ -78,23 +82,21 @@ def principal_rows(principals: Iterable[PrincipalAccess], findings: Sequence[Fin
             **{col: access.get(col, "none") for col in _SERVICE_COLUMNS.values()},
             **{label: counts[p.principal_arn][label] for label in SEVERITY_LABELS},
         }
-        rows.append([cell(values[name]) for name in PRINCIPAL_FIELDS])
-    return rows
+        yield [cell(values[name]) for name in PRINCIPAL_FIELDS]
 
 
-def to_csv(header: Sequence[str], rows: list[list[str]]) -> bytes:
-    """Every value is already a string, so pandas writes it as is (no float or date guessing)."""
-    import pandas as pd  # imported here: only CSV runs pay for pandas
-
-    frame = pd.DataFrame(rows, columns=list(header), dtype=object)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL,
-                 doublequote=True, quotechar='"', sep=",")
-    return buffer.getvalue().encode("utf-8")
+def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[list[str]]) -> None:
+    """RFC 4180 as pandas' DataFrame.to_csv wrote it before (which drives this same C writer): quotes
+    only where needed, doubled inside, CRLF after every row. Every value is already a string."""
+    writer = csv.writer(out, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL, doublequote=True,
+                        quotechar='"', delimiter=",")
+    writer.writerow(header)
+    writer.writerows(rows)
 
 
-def render(result: ScanResult) -> dict[str, bytes]:
-    return {
-        "findings.csv": to_csv(CSV_FIELDS, finding_rows(result.findings)),
-        "principals.csv": to_csv(PRINCIPAL_FIELDS, principal_rows(result.principals, result.findings)),
-    }
+def write(data: ReportData, files: ReportFiles) -> None:
+    with files.open("findings.csv") as out:
+        write_csv(out, CSV_FIELDS, finding_rows(data.findings))
+    with files.open("principals.csv") as out:
+        write_csv(out, PRINCIPAL_FIELDS, principal_rows(data.principals, data.result.findings,
+                                                        lambda s: data.overview(s).summary))

@@ -4,21 +4,26 @@ Every repeated string (ARNs, names, actions, statement text...) is stored once i
 and referred to by index; findings and principals are positional arrays whose layout the page's
 script reads from `columns`. The script renders rows lazily, so the page never holds a DOM node
 per finding.
+
+The block is written as a stream: the string table comes first in the document but is complete
+only once every row is encoded, so the rows are spilled to scratch files as they are encoded and
+copied in after the table. Nothing holds all the rows at once.
 """
 from __future__ import annotations
 
 import functools
+import io
 import json
-from operator import attrgetter
-from typing import Any, Callable, Iterable
+import shutil
+from typing import Any, Callable, ContextManager, Iterable, Iterator, TextIO
 
 from auditor.iam.arns import split_arn
-from auditor.model.access import SERVICE_LABELS, ActionAccess, PrincipalAccess, Reach, ServiceAccess
+from auditor.model.access import SERVICE_LABELS, AccessOverview, PrincipalAccess, Reach, ServiceAccess
 from auditor.model.finding import Finding
 from auditor.model.result import ScanResult
-from auditor.report.records import ENUM_TEXT, sorted_findings, sorted_principals
+from auditor.report.records import ENUM_TEXT, ReportData
 
-# Finding fields in the order the script reads them. `services` is derived (actions and ARNs).
+# Finding fields in the order the script reads them (see `_finding_row`). `services` is derived.
 FINDING_COLUMNS: tuple[str, ...] = (
     "fingerprint", "check_id", "severity", "message", "account_id", "region", "resource_type", "resource_arn",
     "principal_type", "principal_name", "principal_arn", "policy_name", "policy_arn", "policy_type",
@@ -29,24 +34,23 @@ PRINCIPAL_COLUMNS: tuple[str, ...] = (
     "account_id", "principal_type", "principal_name", "principal_arn", "archetype", "nearest_archetype",
     "excess", "services", "suggested_policy", "declared_archetype", "excess_scopes",
 )
-# Stored as they are: unique per finding, so a table entry would only add an index.
-_RAW = frozenset({"fingerprint", "message"})
+BATCH = 512  # rows encoded per call of the C encoder
+COPY_CHUNK = 1 << 20
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+Scratch = Callable[[], ContextManager[TextIO]]
 
 
-class StringTable:
-    def __init__(self) -> None:
-        self.strings: list[str] = []
-        self._index: dict[str, int] = {}
+class StringTable(dict):
+    """Text -> index, in first-seen order (a dict keeps it). A known text is a plain dict lookup in C;
+    only a new one runs Python (`__missing__`)."""
 
-    def __call__(self, text: str) -> int:
-        i = self._index.get(text)
-        if i is None:
-            i = self._index[text] = len(self.strings)
-            self.strings.append(text)
+    def __missing__(self, text: str) -> int:
+        i = self[text] = len(self)
         return i
 
     def many(self, items: Iterable[str]) -> list[int]:
-        return [self(t) for t in items]
+        return list(map(self.__getitem__, items))
 
 
 def finding_services(f: Finding) -> tuple[str, ...]:
@@ -66,116 +70,164 @@ def _services(actions: tuple[str, ...], resource_arn: str, resources: tuple[str,
     return tuple(sorted(names))
 
 
-def _column_encoder(name: str, s: StringTable) -> Callable[[Any], Any]:
-    if name in _RAW:
-        return _same
-    if name == "severity":
-        return int
-    if name in ("statement_index", "line", "column"):
-        return _same
-    if name == "evidence":
-        return lambda pairs: [s(part) for pair in pairs for part in pair]
-    if name in ("actions", "resources", "condition_keys"):
-        return s.many
-    if name in ("status", "policy_type"):
-        return lambda member: s(ENUM_TEXT[member])
-    return s
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-_STORED = FINDING_COLUMNS[:-1]  # all but the derived `services`
-_ROW_GET = attrgetter(*_STORED)
-
-
-def _finding_rows(findings: Iterable[Finding], s: StringTable) -> list[list[Any]]:
-    encoders = [_column_encoder(n, s) for n in _STORED]
-    rows = []
-    for f in sorted_findings(findings):
-        row = [encode(v) for encode, v in zip(encoders, _ROW_GET(f))]
-        row.append(s.many(finding_services(f)))
-        rows.append(row)
-    return rows
+def _finding_row(f: Finding, s: StringTable) -> list[Any]:
+    """One finding in FINDING_COLUMNS order. Strings enter the table in that order too, which fixes
+    their indices: keep the two in step. Fingerprint and message are unique per finding, so they are
+    stored as they are (a table entry would only add an index)."""
+    get = s.__getitem__
+    return [
+        f.fingerprint, get(f.check_id), int(f.severity), f.message, get(f.account_id), get(f.region),
+        get(f.resource_type), get(f.resource_arn), get(f.principal_type), get(f.principal_name),
+        get(f.principal_arn), get(f.policy_name), get(f.policy_arn), get(ENUM_TEXT[f.policy_type]),
+        f.statement_index, get(f.statement_sid), s.many(f.actions), s.many(f.resources),
+        s.many(f.condition_keys), get(ENUM_TEXT[f.status]), get(f.suppressed_by), get(f.file), f.line, f.column,
+        [get(part) for pair in f.evidence for part in pair], s.many(finding_services(f)),
+    ]
 
 
 class AccessTable:
     """Distinct ServiceAccess blocks, each encoded once: principals that share their policies (most
-    of a large account) share one access computation, so they point at the same entry."""
+    of a large account) share one access computation, so they point at the same entry. Each new
+    entry's JSON goes to `emit` as soon as it is made."""
 
-    def __init__(self, s: StringTable) -> None:
+    def __init__(self, s: StringTable, overview: Callable[[ServiceAccess], AccessOverview],
+                 emit: Callable[[str], Any]) -> None:
         self.s = s
-        self.rows: list[list[Any]] = []
+        self.overview = overview
+        self.emit = emit
+        self.count = 0
         self._by_id: dict[int, int] = {}
         self._by_value: dict[ServiceAccess, int] = {}
-        # Action rows recur across access blocks (same action, level, reach and grant): encode each once.
-        self._actions: dict[ActionAccess, list[Any]] = {}
 
     def __call__(self, svc: ServiceAccess) -> int:
         i = self._by_id.get(id(svc))
         if i is None:
             i = self._by_value.get(svc)
             if i is None:
-                i = self._by_value[svc] = len(self.rows)
-                self.rows.append(self._encode(svc))
+                i = self._by_value[svc] = self.count
+                self.count += 1
+                self.emit(self._encode(svc))
             self._by_id[id(svc)] = i  # the result keeps svc alive, so its id stays its own
         return i
 
-    def _encode(self, svc: ServiceAccess) -> list[Any]:
+    def _encode(self, svc: ServiceAccess) -> str:
         s = self.s
-        encoded = self._actions
-        rows = []
-        for a in svc.actions:
-            if a.reach is Reach.NONE:
-                continue
-            row = encoded.get(a)
-            if row is None:
-                row = encoded[a] = [s(a.action), s(a.access_level), s(a.reach.value), s.many(a.resources),
-                                    int(a.conditional), s.many(a.conditions), s.many(a.via)]
-            rows.append(row)
-        return [s(svc.service), s(svc.summary), s(svc.top_level), rows]
+        get, many = s.__getitem__, s.many
+        # The action rows first: their strings enter the table before the block's own.
+        rows = [[get(a.action), get(a.access_level), get(a.reach.value), many(a.resources), int(a.conditional),
+                 many(a.conditions), many(a.via)] for a in svc.actions if a.reach is not Reach.NONE]
+        facts = self.overview(svc)
+        return _encode([get(svc.service), get(facts.summary), get(facts.top_level), rows])
 
 
 def _principal_row(p: PrincipalAccess, s: StringTable, access: AccessTable) -> list[Any]:
     suggested = getattr(p, "suggested_policy", None)
     if suggested is not None and not isinstance(suggested, str):
         suggested = json.dumps(suggested, indent=2, ensure_ascii=False)
+    get = s.__getitem__
     return [
-        s(p.account_id), s(p.principal_type), s(p.principal_name), s(p.principal_arn), s(p.archetype),
-        s(p.nearest_archetype), s.many(p.excess), [access(svc) for svc in p.services],
-        s(suggested) if suggested else None,
-        s(getattr(p, "declared_archetype", "") or ""),
+        get(p.account_id), get(p.principal_type), get(p.principal_name), get(p.principal_arn), get(p.archetype),
+        get(p.nearest_archetype), s.many(p.excess), [access(svc) for svc in p.services],
+        get(suggested) if suggested else None,
+        get(getattr(p, "declared_archetype", "") or ""),
         s.many(getattr(p, "excess_scopes", ()) or ()),
     ]
 
 
-def page_data(result: ScanResult) -> dict[str, Any]:
-    s = StringTable()
+def _checks(result: ScanResult) -> dict[str, dict[str, str]]:
     checks: dict[str, dict[str, str]] = {}
     for f in (*result.findings, *result.resolved):
         checks.setdefault(f.check_id, {"name": f.check_name, "title": f.title, "remediation": f.remediation,
                                        "doc_url": f.doc_url})
-    findings = _finding_rows(result.findings, s)
-    resolved = _finding_rows(result.resolved, s)
-    access = AccessTable(s)
-    principals = [_principal_row(p, s, access) for p in sorted_principals(result.principals)]
-    return {
-        "columns": list(FINDING_COLUMNS),
-        "principal_columns": list(PRINCIPAL_COLUMNS),
-        "service_labels": SERVICE_LABELS,
-        "checks": dict(sorted(checks.items())),
-        "strings": s.strings,
-        "findings": findings,
-        "resolved": resolved,
-        "principals": principals,
-        "access": access.rows,
-    }
+    return dict(sorted(checks.items()))
+
+
+def _joined(items: Iterable[Any], encode: Callable[[Any], Any]) -> Iterator[str]:
+    """JSON of the encoded items, joined by commas, a batch at a time (one C encoder call per batch)."""
+    batch: list[Any] = []
+    first = True
+    for item in items:
+        batch.append(encode(item))
+        if len(batch) == BATCH:
+            yield ("" if first else ",") + _encode(batch)[1:-1]
+            batch, first = [], False
+    if batch:
+        yield ("" if first else ",") + _encode(batch)[1:-1]
+
+
+def _copy(source: TextIO, out: TextIO) -> None:
+    source.seek(0)
+    shutil.copyfileobj(source, out, COPY_CHUNK)
+
+
+def write_page_data(data: ReportData, out: TextIO, scratch: Scratch) -> None:
+    """The data block's JSON (escaped by `escape_script_text`) written to `out`: the same text as
+    `embed_json` of the whole document, without ever holding the whole document."""
+    result = data.result
+    s = StringTable()
+    with scratch() as rows, scratch() as blocks:
+        write_block = _Joined(blocks.write)
+        access = AccessTable(s, data.overview, lambda text: write_block(escape_script_text(text)))
+        # findings, resolved and principals, in document order; strings enter the table as they go
+        for key, items, encode_row in (
+            ("findings", data.findings, lambda f: _finding_row(f, s)),
+            ("resolved", data.resolved, lambda f: _finding_row(f, s)),
+            ("principals", data.principals, lambda p: _principal_row(p, s, access)),
+        ):
+            rows.write(("" if key == "findings" else "],") + _encode(key) + ":[")
+            for text in _joined(items, encode_row):
+                rows.write(escape_script_text(text))
+        head = {
+            "columns": list(FINDING_COLUMNS),
+            "principal_columns": list(PRINCIPAL_COLUMNS),
+            "service_labels": SERVICE_LABELS,
+            "checks": _checks(result),
+            "strings": [],
+        }
+        out.write(escape_script_text(_encode(head)[:-3]) + "[")  # the table goes between the brackets
+        for text in _joined(s, _same):
+            out.write(escape_script_text(text))
+        out.write("],")
+        del s
+        _copy(rows, out)
+        out.write('],"access":[')
+        _copy(blocks, out)
+        out.write("]}")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _Joined:
+    """Writes items with a comma between them."""
+
+    def __init__(self, write: Callable[[str], Any]) -> None:
+        self.write = write
+        self.first = True
+
+    def __call__(self, text: str) -> None:
+        self.write(text if self.first else "," + text)
+        self.first = False
+
+
+def page_data(result: ScanResult) -> dict[str, Any]:
+    """The data block as Python values (what the page's script sees)."""
+    from auditor.report import MemoryFiles  # the package imports the formats lazily, not at import time
+
+    out = io.StringIO()
+    write_page_data(ReportData(result), out, MemoryFiles().scratch)
+    return json.loads(out.getvalue())
+
+
+def escape_script_text(text: str) -> str:
+    """JSON text that cannot end its <script> element early: `<`, `>` and `&` become \\u escapes, so
+    no `</script>` or `<!--` can appear, and U+2028/2029 are escaped for older parsers. Each character
+    is replaced on its own, so the text may be escaped in pieces."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def embed_json(data: Any) -> str:
-    """JSON that cannot end its <script> element early: `<`, `>` and `&` become \\u escapes, so no
-    `</script>` or `<!--` can appear, and U+2028/2029 are escaped for older parsers."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    """`data` as JSON safe to embed in a <script> element (see escape_script_text)."""
+    return escape_script_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))

@@ -10,13 +10,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from typing import Any
+import secrets
+from typing import TYPE_CHECKING, Any
 
 from auditor.model.finding import Severity
 from auditor.model.result import ScanResult
-from auditor.report.html_data import embed_json, page_data
+from auditor.report.html_data import write_page_data
 from auditor.report.json_report import overview
-from auditor.report.records import SEVERITY_LABELS
+from auditor.report.records import SEVERITY_LABELS, ReportData
+
+if TYPE_CHECKING:
+    from auditor.report import ReportFiles
 
 CHART_BAR_MAX = 320  # px of the longest bar in the severity chart
 CHART_ROW = 26
@@ -95,14 +99,17 @@ def _trend(history) -> dict | None:
             "max": top, "oldest": list(history.ages[:OLDEST_SHOWN]), "open_ages": len(history.ages)}
 
 
-def render(result: ScanResult) -> dict[str, bytes]:
+def write(data: ReportData, files: ReportFiles) -> None:
+    result = data.result
     env = _environment()
     css = env.loader.get_source(env, "report.css")[0]
     script = env.loader.get_source(env, "report.js")[0]
     info = overview(result)
     summary = info["summary"]
     gaps = [c for c in info["coverage"] if c["status"] != "ok"]
-    html = env.get_template("report.html.j2").render(
+    # The page is rendered around a placeholder for the data block, which is then streamed in its place.
+    placeholder = f"\x00report-data-{secrets.token_hex(8)}\x00"
+    page = env.get_template("report.html.j2").render(
         info=info,
         summary=summary,
         gaps=gaps,
@@ -116,7 +123,11 @@ def render(result: ScanResult) -> dict[str, bytes]:
         script=script,
         csp=f"default-src 'none'; img-src data:; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
             "base-uri 'none'; form-action 'none'",
-        data_json=embed_json(page_data(result)),
+        data_json=placeholder,
         trend=_trend(result.history),
     )
-    return {"findings.html": html.encode("utf-8")}
+    before, after = page.split(placeholder)  # exactly once: the template embeds the data in one place
+    with files.open("findings.html") as out:
+        out.write(before)
+        write_page_data(data, out, files.scratch)
+        out.write(after)

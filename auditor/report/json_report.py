@@ -4,20 +4,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from auditor.errors import InputError, read_bytes
 from auditor.model.finding import Status
 from auditor.model.result import ScanResult
 from auditor.report import jsonfmt
-from auditor.report.records import (
-    finding_record,
-    is_open,
-    principal_record,
-    severity_counts,
-    sorted_findings,
-    sorted_principals,
-)
+from auditor.report.records import ReportData, finding_record, is_open, principal_record, severity_counts
+
+if TYPE_CHECKING:
+    from auditor.report import ReportFiles
 
 SCHEMA_VERSION = "1.0"
 TOOL_NAME = "auditor"
@@ -72,14 +68,19 @@ def overview(result: ScanResult) -> dict[str, Any]:
 
 
 def findings_document(result: ScanResult) -> dict[str, Any]:
-    doc = overview(result)
+    return _document(ReportData(result), list)
+
+
+def _document(data: ReportData, records: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
+    """The document, each record list made by `records` (a list, or a jsonfmt.Records to stream)."""
+    doc = overview(data.result)
     head = {k: doc.pop(k) for k in ("schema_version", "tool", "run", "coverage", "summary")}
     return {
         **head,
-        "findings": [finding_record(f) for f in sorted_findings(result.findings)],
-        "resolved": [finding_record(f) for f in sorted_findings(result.resolved)],
+        "findings": records(map(finding_record, data.findings)),
+        "resolved": records(map(finding_record, data.resolved)),
         **doc,
-        "principals": [principal_record(p) for p in sorted_principals(result.principals)],
+        "principals": records(principal_record(p, data.service_record) for p in data.principals),
     }
 
 
@@ -92,8 +93,9 @@ def dumps(document: dict[str, Any]) -> str:
     return jsonfmt.dumps(document, RECORD_LISTS)
 
 
-def render(result: ScanResult) -> dict[str, bytes]:
-    return {"findings.json": dumps(findings_document(result)).encode("utf-8")}
+def write(data: ReportData, files: ReportFiles) -> None:
+    with files.open("findings.json") as out:
+        jsonfmt.write(_document(data, jsonfmt.Records), out, RECORD_LISTS)
 
 
 def load_findings_document(path: str | Path) -> dict[str, Any]:

@@ -7,11 +7,24 @@ a diff of two reports shows one changed line per changed finding.
 """
 from __future__ import annotations
 
+import io
 import json
-from typing import Any, Collection
+from typing import Any, Callable, Collection, Iterable, TextIO
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+# No cycle check: report documents are trees built here, and the check costs a dict entry per container.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
 INDENT = "  "
+BATCH = 512  # records joined per write
+
+
+class Records:
+    """A record list produced while it is written: a large report never holds all its records.
+
+    Laid out like a list whose key is in `record_lists`: one compact record per line.
+    """
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
 
 
 def dumps(document: Any, record_lists: Collection[str] = ()) -> str:
@@ -20,32 +33,54 @@ def dumps(document: Any, record_lists: Collection[str] = ()) -> str:
     Lists stored under a key in `record_lists` get one compact element per line; other objects
     and lists of objects are indented by two spaces; lists of plain values stay on one line.
     """
-    out: list[str] = []
-    _emit(document, 0, None, frozenset(record_lists), out)
-    out.append("\n")
-    return "".join(out)
+    out = io.StringIO()
+    write(document, out, record_lists)
+    return out.getvalue()
 
 
-def _emit(value: Any, level: int, key: str | None, records: frozenset[str], out: list[str]) -> None:
+def write(document: Any, out: TextIO, record_lists: Collection[str] = ()) -> None:
+    """`dumps(document)` written to `out` piece by piece; `Records` values are consumed as they go."""
+    _emit(document, 0, None, frozenset(record_lists), out.write)
+    out.write("\n")
+
+
+def _emit(value: Any, level: int, key: str | None, records: frozenset[str], write: Callable[[str], Any]) -> None:
     pad = INDENT * (level + 1)
-    if isinstance(value, dict) and value:
-        out.append("{\n")
+    if isinstance(value, Records):
+        _emit_records(value.items, pad, INDENT * level, write)
+    elif isinstance(value, dict) and value:
+        write("{\n")
         last = len(value) - 1
         for i, (k, v) in enumerate(value.items()):
-            out.append(pad + _compact(k) + ": ")
-            _emit(v, level + 1, k, records, out)
-            out.append(",\n" if i < last else "\n")
-        out.append(INDENT * level + "}")
-    elif isinstance(value, list) and value and (key in records or any(isinstance(v, (dict, list)) for v in value)):
-        out.append("[\n")
-        if key in records:
-            out.append(",\n".join(pad + _compact(v) for v in value))
-        else:
-            last = len(value) - 1
-            for i, v in enumerate(value):
-                out.append(pad)
-                _emit(v, level + 1, None, records, out)
-                out.append(",\n" if i < last else "\n")
-        out.append("\n" + INDENT * level + "]" if key in records else INDENT * level + "]")
+            write(pad + _compact(k) + ": ")
+            _emit(v, level + 1, k, records, write)
+            write(",\n" if i < last else "\n")
+        write(INDENT * level + "}")
+    elif isinstance(value, list) and value and key in records:
+        _emit_records(value, pad, INDENT * level, write)
+    elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        write("[\n")
+        last = len(value) - 1
+        for i, v in enumerate(value):
+            write(pad)
+            _emit(v, level + 1, None, records, write)
+            write(",\n" if i < last else "\n")
+        write(INDENT * level + "]")
     else:
-        out.append(_compact(value))
+        write(_compact(value))
+
+
+def _emit_records(items: Iterable[Any], pad: str, closing_pad: str, write: Callable[[str], Any]) -> None:
+    """`[`, then one compact record per line, `]`; an empty list is `[]`."""
+    separator = ",\n" + pad
+    opened = False
+    batch: list[str] = []
+    for item in items:
+        batch.append(_compact(item))
+        if len(batch) == BATCH:
+            write((separator if opened else "[\n" + pad) + separator.join(batch))
+            opened, batch = True, []
+    if batch:
+        write((separator if opened else "[\n" + pad) + separator.join(batch))
+        opened = True
+    write("\n" + closing_pad + "]" if opened else "[]")

@@ -6,13 +6,15 @@ Finding that was written.
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping
 
-from auditor.model.access import PrincipalAccess, Reach, ServiceAccess
+from auditor.model.access import AccessOverview, PrincipalAccess, ServiceAccess, access_overview
 from auditor.model.finding import CSV_FIELDS, Finding, PolicyType, Severity, Status
+from auditor.model.result import ScanResult
 
 # Severity labels from most to least severe: the order of every summary.
 SEVERITY_LABELS: tuple[str, ...] = tuple(s.label for s in sorted(Severity, reverse=True))
@@ -103,21 +105,23 @@ def _text(value: Any) -> str:
     return value
 
 
-def _level_counts(service: ServiceAccess) -> dict[str, dict[str, int]]:
-    """Reached actions per access level: {"Write": {"actions": 12, "all": 3, "only_if": 2}}."""
-    out: dict[str, dict[str, int]] = {}
-    for a in service.actions:
-        if a.reach is Reach.NONE:
-            continue
-        row = out.setdefault(a.access_level, {"actions": 0, "all": 0, "only_if": 0})
-        row["actions"] += 1
-        row["all"] += a.reach is Reach.ALL
-        row["only_if"] += a.conditional
-    return dict(sorted(out.items()))
+def _service_record(service: ServiceAccess, facts: AccessOverview) -> dict[str, Any]:
+    return {
+        "service": service.service,
+        "summary": facts.summary,
+        "top_level": facts.top_level,
+        # Reached actions per access level: {"Write": {"actions": 12, "all": 3, "only_if": 2}}.
+        "levels": {c.level: {"actions": c.actions, "all": c.all, "only_if": c.only_if} for c in facts.levels},
+    }
 
 
-def principal_record(p: PrincipalAccess) -> dict[str, Any]:
-    """Effective access of one principal; `suggested_policy` only when the access stage gives one."""
+def principal_record(p: PrincipalAccess,
+                     service_record: Callable[[ServiceAccess], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Effective access of one principal; `suggested_policy` only when the access stage gives one.
+
+    `service_record` may serve the per-service part from a cache (see ReportData.service_record).
+    """
+    record = service_record or (lambda s: _service_record(s, access_overview(s)))
     out: dict[str, Any] = {
         "account_id": p.account_id,
         "principal_type": p.principal_type,
@@ -128,15 +132,7 @@ def principal_record(p: PrincipalAccess) -> dict[str, Any]:
         "excess": list(p.excess),
         # The summary of each service; the per-action matrix is in the HTML report and `who-can`
         # (20,000 principals times hundreds of actions would make this file gigabytes).
-        "services": [
-            {
-                "service": s.service,
-                "summary": s.summary,
-                "top_level": s.top_level,
-                "levels": _level_counts(s),
-            }
-            for s in p.services
-        ],
+        "services": [record(s) for s in p.services],
     }
     # Filled by the access stage when it knows them; older results (and merged ones) may lack them.
     for name in ("declared_archetype", "excess_scopes", "suggested_policy"):
@@ -144,6 +140,46 @@ def principal_record(p: PrincipalAccess) -> dict[str, Any]:
         if value:
             out[name] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+class ReportData:
+    """One ScanResult as the reporters read it; what several formats derive is derived once.
+
+    Lives for one `write_reports` call. The access stage shares one ServiceAccess object between
+    the principals whose policies are the same, so per-service facts are kept by object identity
+    (the result keeps those objects alive, so an id stays theirs while this object lives).
+    """
+
+    def __init__(self, result: ScanResult) -> None:
+        self.result = result
+        # id -> (the object itself, its facts): holding the object keeps its id from being reused.
+        self._overviews: dict[int, tuple[ServiceAccess, AccessOverview]] = {}
+        self._service_records: dict[int, tuple[ServiceAccess, dict[str, Any]]] = {}
+
+    @functools.cached_property
+    def findings(self) -> list[Finding]:
+        return sorted_findings(self.result.findings)
+
+    @functools.cached_property
+    def resolved(self) -> list[Finding]:
+        return sorted_findings(self.result.resolved)
+
+    @functools.cached_property
+    def principals(self) -> list[PrincipalAccess]:
+        return sorted_principals(self.result.principals)
+
+    def overview(self, service: ServiceAccess) -> AccessOverview:
+        hit = self._overviews.get(id(service))
+        if hit is None:
+            hit = self._overviews[id(service)] = (service, access_overview(service))
+        return hit[1]
+
+    def service_record(self, service: ServiceAccess) -> dict[str, Any]:
+        """The JSON object of one service block, built once per block and reused."""
+        hit = self._service_records.get(id(service))
+        if hit is None:
+            hit = self._service_records[id(service)] = (service, _service_record(service, self.overview(service)))
+        return hit[1]
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.result import ScanResult
 from auditor.registry import CheckMeta, Scope, load_checks
-from auditor.report.jsonfmt import dumps
-from auditor.report.records import ENUM_TEXT, sorted_findings
+from auditor.report import jsonfmt
+from auditor.report.records import ENUM_TEXT, ReportData
+
+if TYPE_CHECKING:
+    from auditor.report import ReportFiles
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -94,7 +97,13 @@ def _result(f: Finding, rule_index: int, baseline_used: bool) -> dict[str, Any]:
 
 
 def sarif_document(result: ScanResult) -> dict[str, Any]:
-    findings = sorted_findings(result.findings)
+    return _document(ReportData(result), list)
+
+
+def _document(data: ReportData, records: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
+    """The document, the results made by `records` (a list, or a jsonfmt.Records to stream)."""
+    result = data.result
+    findings = data.findings
     rules = [_rule(c.meta) for c in load_checks().values()]
     index = {r["id"]: i for i, r in enumerate(rules)}
     for f in findings:
@@ -134,7 +143,7 @@ def sarif_document(result: ScanResult) -> dict[str, Any]:
                     }
                 },
                 "invocations": [invocation],
-                "results": [_result(f, index[f.check_id], result.baseline_used) for f in findings],
+                "results": records(_result(f, index[f.check_id], result.baseline_used) for f in findings),
                 "properties": {
                     "source": run.source,
                     "account_ids": list(run.account_ids),
@@ -146,6 +155,9 @@ def sarif_document(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def render(result: ScanResult) -> dict[str, bytes]:
-    text = dumps(sarif_document(result), ("rules", "results", "toolExecutionNotifications"))
-    return {"findings.sarif": text.encode("utf-8")}
+RECORD_LISTS = ("rules", "results", "toolExecutionNotifications")
+
+
+def write(data: ReportData, files: ReportFiles) -> None:
+    with files.open("findings.sarif") as out:
+        jsonfmt.write(_document(data, jsonfmt.Records), out, RECORD_LISTS)
