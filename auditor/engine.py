@@ -9,6 +9,7 @@ from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
 from auditor.analysis.describe import policy_ref
+from auditor.analysis.memo import clear_caches
 from auditor.parse.render import EVIDENCE_KEY, statement_json
 from auditor.registry import Check, CheckOptions, Hit, PolicyContext, Scope, Subject, load_checks
 
@@ -257,6 +258,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     for pctx in policy_contexts(inventory, options):
         findings.extend(run_policy_checks(pctx, selection, in_scan=True, checks=policy_checks, reuse=reuse))
     del reuse
+    clear_caches()  # per-statement answers of the document checks: the account-wide ones need others
     scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]

@@ -33,12 +33,17 @@ _RESOURCE_TYPES = {"user": "AWS::IAM::User", "role": "AWS::IAM::Role"}
     scope=Scope.INVENTORY,
 )
 def exceeds_documented_example(ctx) -> Iterator[Hit]:
+    # Principals that share their policies share one excess: its texts are made (and held) once.
+    scoped: dict[int, tuple[tuple[str, ...], str, tuple[str, ...]]] = {}
     for row in ctx.access.principals:
         if row.excess:
-            yield _hit(row)
+            found = scoped.get(id(row.excess_scopes))
+            if found is None or found[0] is not row.excess_scopes:
+                found = scoped[id(row.excess_scopes)] = (row.excess_scopes, "\n".join(_by_scope(row)), _scopes(row))
+            yield _hit(row, found[1], found[2])
 
 
-def _hit(row: PrincipalAccess) -> Hit:
+def _hit(row: PrincipalAccess, by_scope: str, scopes: tuple[str, ...]) -> Hit:
     compared = row.declared_archetype or row.nearest_archetype or row.archetype
     who = f"{row.principal_type.capitalize()} {row.principal_name}"
     beyond = f"{plural(len(row.excess), 'action')} beyond it: {short_list(row.excess_scopes, 4)}"
@@ -51,13 +56,13 @@ def _hit(row: PrincipalAccess) -> Hit:
                    f"{compared}, and the access goes {beyond}.")
     if row.suggested_policy:
         message += " A least-privilege policy from that example is suggested."
-    evidence = [("archetype", compared), ("excess", "\n".join(_by_scope(row)))]
+    evidence = [("archetype", compared), ("excess", by_scope)]
     if row.suggested_policy:
         evidence.append(("suggested_policy", row.suggested_policy))
     subject = Subject(account_id=row.account_id, resource_type=_RESOURCE_TYPES.get(row.principal_type, ""),
                       resource_arn=row.principal_arn, principal_type=row.principal_type,
                       principal_name=row.principal_name, principal_arn=row.principal_arn)
-    return Hit(message, actions=row.excess, resources=_scopes(row), evidence=tuple(evidence), key=compared,
+    return Hit(message, actions=row.excess, resources=scopes, evidence=tuple(evidence), key=compared,
                subject=subject)
 
 

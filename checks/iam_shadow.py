@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 from auditor.analysis import docs
 from auditor.analysis.describe import conditions_text, short_list, statement_ref, where
 from auditor.analysis.holders import holders
+from auditor.analysis.memo import per_object
 from auditor.analysis.shadow import Shadow, is_candidate, shadow_within, shadows_across
 from auditor.analysis.subjects import principal_subject, via_text
 from auditor.analysis.walk import statement_hit, statements
@@ -15,11 +16,23 @@ from auditor.model.policy import Statement
 from auditor.registry import Hit, PolicyContext, Subject, check, scan_variant
 
 
-def _hit(subject: Subject, shadow: Shadow, name_by: Callable[[int, Statement], str]) -> Hit:
+def _described(shadow: Shadow, name_by: Callable[[int, Statement], str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What covers the statement, and the evidence: the same for every principal of one holder."""
+    by = "; ".join(name_by(i, st) for i, st in shadow.by) or "other statements"
+    return by, (("covered by", by), ("actions allowed anyway", ", ".join(shadow.actions)))
+
+
+@per_object()
+def _described_within(shadow: Shadow) -> tuple[str, tuple[tuple[str, str], ...]]:
+    # One document's shadow is shared by every holder of the document (shadow_within caches it).
+    return _described(shadow, lambda i, st: statement_ref(st))
+
+
+def _hit(subject: Subject, shadow: Shadow, described: tuple[str, tuple[tuple[str, str], ...]]) -> Hit:
     s = shadow.statement
     actions = shadow.actions
     share = "all" if shadow.complete else f"{len(actions)} of the {shadow.total}"
-    by = "; ".join(name_by(i, st) for i, st in shadow.by) or "other statements"
+    by, evidence = described
     message = (
         f"{where(subject, s)} allows its actions only if {conditions_text(s.conditions)}, but {by} already "
         f"allows {share} of them ({short_list(actions, 5)}) on {', '.join(s.resources or ())} with no condition, "
@@ -27,8 +40,7 @@ def _hit(subject: Subject, shadow: Shadow, name_by: Callable[[int, Statement], s
         "condition)."
     )
     return statement_hit(message, s, actions=actions, severity=None if shadow.complete else Severity.MEDIUM,
-                         evidence=(("covered by", by), ("actions allowed anyway", ", ".join(actions))), key="shadowed",
-               subject=subject)
+                         evidence=evidence, key="shadowed", subject=subject)
 
 
 @check(
@@ -52,7 +64,7 @@ def shadowed_condition(ctx: PolicyContext) -> Iterator[Hit]:
             continue
         shadow = shadow_within(ctx.policy, statement)
         if shadow is not None:
-            yield _hit(ctx.subject, shadow, lambda i, st: statement_ref(st))
+            yield _hit(ctx.subject, shadow, _described_within(shadow))
 
 
 @scan_variant("IAM007")
@@ -64,6 +76,6 @@ def shadowed_condition_in_account(scan) -> Iterator[Hit]:
     for holder in holders(scan.inventory):
         for shadow in shadows_across(holder.documents, holder.boundaries):
             ref = holder.policies[shadow.policy_index]
+            described = _described(shadow, lambda i, st: f"{via_text(holder.policies[i])} {statement_ref(st)}")
             for principal in holder.principals:
-                subject = principal_subject(scan.inventory, principal, ref)
-                yield _hit(subject, shadow, lambda i, st: f"{via_text(holder.policies[i])} {statement_ref(st)}")
+                yield _hit(principal_subject(scan.inventory, principal, ref), shadow, described)

@@ -7,6 +7,8 @@ kept; a policy that is not JSON still becomes a Policy, whose parse issue the ch
 """
 from __future__ import annotations
 
+import sys
+
 from collections import Counter
 from typing import Any, Iterable
 
@@ -96,7 +98,7 @@ class _Builder:
             if not isinstance(text, str):
                 items = None
                 break
-            out.append(text)
+            out.append(sys.intern(text))  # policy ARNs and group names recur on every principal
         if items is None:
             self.error(owner, f"{where} must be a list of {'objects with ' + key if key else 'strings'}")
             return ()
@@ -106,11 +108,11 @@ class _Builder:
         if value is None:
             return ()
         if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            return tuple(value.items())
+            return tuple((sys.intern(k), sys.intern(v)) for k, v in value.items())
         if isinstance(value, list) and all(
             isinstance(t, dict) and isinstance(t.get("Key"), str) and isinstance(t.get("Value", ""), str) for t in value
         ):
-            return tuple((t["Key"], t.get("Value", "")) for t in value)
+            return tuple((sys.intern(t["Key"]), sys.intern(t.get("Value", ""))) for t in value)
         self.error(owner, f"{where} must be Key/Value pairs of strings")
         return ()
 
@@ -145,7 +147,7 @@ class _Builder:
         return Principal(
             ptype, name, arn,
             principal_id=self.text(raw.get(id_key)),
-            path=self.text(raw.get("Path"), "/"),
+            path=sys.intern(self.text(raw.get("Path"), "/")),
             inline_policies=self.inline(raw.get(inline_key), arn, inline_key),
             managed_policy_arns=self.attached(raw, arn),
             boundary_arn=self.boundary(raw.get("PermissionsBoundary"), arn, "PermissionsBoundary"),

@@ -10,7 +10,7 @@ import enum
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Iterable, Sequence
 
@@ -54,10 +54,12 @@ class ActionInfo:
     access_level: AccessLevel
     resource_types: tuple[ActionResourceType, ...]
     condition_keys: tuple[str, ...]
+    # "service:Name", made once: findings and caches hold it for every action they list.
+    full: str = field(default="", compare=False)
 
-    @property
-    def full(self) -> str:
-        return f"{self.service}:{self.name}"
+    def __post_init__(self) -> None:
+        if not self.full:
+            object.__setattr__(self, "full", f"{self.service}:{self.name}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,8 @@ whole statement, the statement is left out of `Policy.statements` (it still show
 """
 from __future__ import annotations
 
+import sys
+
 import functools
 import json
 from typing import Any
@@ -194,10 +196,11 @@ def _statement(b: _Builder, index: int, raw: Any, path: tuple) -> Statement | No
 
 
 def _string_list(value: Any) -> tuple[str, ...] | None:
+    # Interned: thousands of documents repeat the same actions and ARNs, each decoded separately.
     if isinstance(value, str):
-        return (value,)
+        return (sys.intern(value),)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
+        return tuple(map(sys.intern, value))
     return None
 
 
