@@ -1,11 +1,12 @@
 import csv
 import io
+import random
 
 import pandas as pd
 
 from auditor.model.finding import CSV_FIELDS, Status
 from auditor.report import render_reports
-from auditor.report.csv_report import PRINCIPAL_FIELDS, neutralise
+from auditor.report.csv_report import PRINCIPAL_FIELDS, neutralise, quote
 from test_report_factory import ROLE_ARN, USER_ARN, make_principal, make_result, sample_findings
 
 
@@ -85,21 +86,38 @@ def test_principals_csv_has_access_and_open_finding_counts():
     assert role["pinpoint"] == "Read (all resources, 1 only-if)" and role["medium"] == "1"
 
 
-def test_the_csv_writer_gives_the_bytes_pandas_to_csv_gave():
-    """The reports once went through DataFrame.to_csv; the stdlib writer must keep every byte."""
-    from auditor.report.csv_report import LINE_TERMINATOR, write_csv
+def _lines(header, rows) -> str:
+    from auditor.report.csv_report import write_lines
 
+    out = io.StringIO(newline="")
+    write_lines(out, header, (",".join(map(quote, row)) + "\r\n" for row in rows))
+    return out.getvalue()
+
+
+def test_the_lines_are_the_bytes_pandas_to_csv_wrote():
+    """The reports once went through DataFrame.to_csv; the lines made here must keep every byte."""
     header = ["a", "b", "c", "d"]
     rows = [
         ["plain", "", "with, comma", 'with "quotes"'],
         ["line\r\nbreak", "lone\rcr", "lone\nlf", "'=1+2"],
         ["naïve – ünïcödé", " leading space", "trailing space ", "tab\tinside"],
         ["", "", "", ""],
+        ['"', '""', ",", "\u2028\x0b\x0c\x1c\x85"],
     ]
-    text = io.StringIO(newline="")
-    write_csv(text, header, rows)
     expected = io.StringIO()
     pd.DataFrame(rows, columns=header, dtype=object).to_csv(
-        expected, index=False, lineterminator=LINE_TERMINATOR, quoting=csv.QUOTE_MINIMAL, doublequote=True,
+        expected, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL, doublequote=True,
         quotechar='"', sep=",")
-    assert text.getvalue() == expected.getvalue()
+    assert _lines(header, rows) == expected.getvalue()
+
+
+def test_the_lines_are_what_the_csv_module_writes_for_any_text():
+    rng = random.Random(7)
+    alphabet = 'ab ,"\r\n\t=+-@\'é\u2028;'
+    rows = [["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))) for _ in range(3)]
+            for _ in range(2000)]
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["x", "y", "z"])
+    writer.writerows(rows)
+    assert _lines(["x", "y", "z"], rows) == expected.getvalue()

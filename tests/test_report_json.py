@@ -10,7 +10,7 @@ from auditor.model.result import ExpiredSuppression
 from auditor.report import render_reports
 from auditor.report.json_report import findings_document, load_findings_document
 from auditor.report.records import finding_from_record, finding_record
-from test_report_factory import make_principal, make_result, sample_findings
+from test_report_factory import hostile_result, make_principal, make_result, sample_findings
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,30 @@ def test_load_rejects_what_is_not_a_findings_document(tmp_path):
             load_findings_document(path)
         message = str(err.value)
         assert "\n" not in message and name in message
+
+
+def test_streamed_file_is_the_document_written_in_one_piece():
+    from auditor.report.json_report import dumps
+
+    for result in (_full_result(), make_result([]), hostile_result()):
+        assert render_reports(result, ["json"])["findings.json"] == dumps(findings_document(result)).encode()
+
+
+def test_record_lines_are_the_compact_json_of_the_records():
+    from dataclasses import replace
+
+    from auditor.report.jsonfmt import compact
+    from auditor.report.recordjson import JsonTexts, finding_lines, principal_lines
+    from auditor.report.records import ReportData, principal_record
+
+    findings = [*sample_findings(), *hostile_result().findings,
+                sample_findings()[0].replace(statement_index=None, line=3, column=None, file="pol.json",
+                                             evidence=(("statement", '{"a": "\u2028<\\\\>"}'), ("k", "")))]
+    principal = make_principal()
+    principals = [principal, replace(principal, principal_arn=principal.principal_arn + "-2", excess=("ses:A",),
+                                     excess_scopes=("ses:A on all",), suggested_policy='{"x": "\\n"}',
+                                     declared_archetype="api-admin")]
+    data = ReportData(make_result(findings, principals=principals))
+    texts = JsonTexts()
+    assert list(finding_lines(data.findings, texts)) == [compact(finding_record(f)) for f in data.findings]
+    assert list(principal_lines(data, texts)) == [compact(principal_record(p)) for p in data.principals]

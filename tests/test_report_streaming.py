@@ -1,5 +1,6 @@
 """Reports are streamed into staged files: all formats or none, never a whole file in memory."""
 import contextlib
+import inspect
 import io
 import json
 
@@ -9,7 +10,7 @@ import auditor.report.html_data as html_data
 import auditor.report.json_report as json_report
 from auditor.model.access import ActionAccess, Reach, ServiceAccess, access_overview
 from auditor.report import FORMATTERS, MemoryFiles, render_reports, write_reports
-from auditor.report.jsonfmt import BATCH, Records, dumps
+from auditor.report.jsonfmt import BATCH, Records, compact, dumps
 from auditor.report.records import ReportData
 from test_report_factory import ROLE_ARN, USER_ARN, make_principal, make_result, many_findings, sample_findings
 
@@ -17,22 +18,31 @@ ALL_FILES = ["findings.csv", "findings.html", "findings.json", "findings.sarif",
 
 
 def _failing_after(calls: int, real):
+    """`real`, raising on call `calls + 1`; a generator function keeps yielding until then."""
     seen = []
 
-    def fail(*args, **kwargs):
+    def tick():
         seen.append(1)
         if len(seen) > calls:
             raise RuntimeError("formatter broke mid-file")
+
+    def fail(*args, **kwargs):
+        tick()
         return real(*args, **kwargs)
 
-    return fail
+    def fail_lines(*args, **kwargs):
+        for line in real(*args, **kwargs):
+            tick()
+            yield line
+
+    return fail_lines if inspect.isgeneratorfunction(real) else fail
 
 
-@pytest.mark.parametrize("module, name", [(json_report, "finding_record"), (html_data, "_principal_row")])
+@pytest.mark.parametrize("module, name", [(json_report, "finding_lines"), (html_data, "_principal_row")])
 def test_a_format_failing_mid_file_leaves_the_old_reports_and_nothing_else(tmp_path, monkeypatch, module, name):
     result = make_result(many_findings(BATCH * 3), principals=[make_principal(USER_ARN), make_principal(ROLE_ARN)])
     old = {p.name: p.read_bytes() for p in write_reports(make_result(sample_findings()), tmp_path, list(FORMATTERS))}
-    monkeypatch.setattr(module, name, _failing_after(BATCH + 1 if name == "finding_record" else 1,
+    monkeypatch.setattr(module, name, _failing_after(BATCH + 1 if name == "finding_lines" else 1,
                                                      getattr(module, name)))
     with pytest.raises(RuntimeError, match="mid-file"):
         write_reports(result, tmp_path, ["csv", "json", "html", "sarif"])  # csv is staged whole before the failure
@@ -78,7 +88,7 @@ def test_written_files_equal_the_in_memory_rendering(tmp_path):
 def test_streamed_records_are_laid_out_like_a_record_list(n):
     items = [{"i": i, "text": "é<&>"} for i in range(n)]
     doc = {"head": {"a": [1, 2]}, "findings": items, "tail": [{"x": 1}]}
-    text = dumps({**doc, "findings": Records(iter(items))}, {"findings"})
+    text = dumps({**doc, "findings": Records(map(compact, items))}, {"findings"})
     assert text == dumps(doc, {"findings"})
     assert json.loads(text) == doc
 
@@ -130,3 +140,12 @@ def test_access_overview_of_nothing_reached_and_of_a_recorded_summary():
         "Read (all resources)", "Read", ())
     one = ServiceAccess("ses", (_action("GetAccount", "Read", Reach.SOME, ("arn:a",)),))
     assert one.summary == "Read (1 resource)"
+
+
+def test_unreached_actions_do_not_count_towards_the_summary():
+    service = ServiceAccess("ses", (
+        _action("SendEmail", "Write", Reach.SOME, ("arn:a",)),
+        _action("SendBounce", "Write", Reach.NONE, ("arn:b", "arn:c"), conditional=True),
+    ))
+    assert service.summary == "Write (1 resource)"
+    assert [(c.level, c.actions, c.all, c.only_if) for c in access_overview(service).levels] == [("Write", 1, 0, 0)]

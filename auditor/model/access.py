@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
-from operator import attrgetter, is_
+from itertools import chain, compress
+from operator import attrgetter
 
 # The services this product is about, in report order.
 SERVICES: tuple[str, ...] = ("mobiletargeting", "sms-voice", "ses")
@@ -70,40 +70,42 @@ class AccessOverview:
     levels: tuple[LevelCount, ...]  # reached levels, by name
 
 
-_LEVEL = attrgetter("access_level")
-_REACH = attrgetter("reach")
-_CONDITIONAL = attrgetter("conditional")
+_KIND = attrgetter("access_level", "reach._value_", "conditional")  # hashable in C (an enum member is not)
+_LEVEL_REACH = attrgetter("access_level", "reach._value_")
 _RESOURCES = attrgetter("resources")
 
 
 def access_overview(service: ServiceAccess) -> AccessOverview:
     """Top level, summary cell and per-level counts of one service's reached actions.
 
-    Counted with C-level iterators (attrgetter, compress, Counter): a large account's reports ask
-    this of tens of thousands of blocks holding over a million action rows.
+    One C-level pass counts the actions by (level, reach, conditional): a large account's reports
+    ask this of tens of thousands of blocks holding over a million action rows.
     """
     actions = service.actions
     if service.recorded_summary and not actions:
         return AccessOverview(service.recorded_top_level, service.recorded_summary, ())
-    reaches = list(map(_REACH, actions))
-    if Reach.NONE in reaches:  # members compare by identity
-        actions = tuple(compress(actions, [r is not Reach.NONE for r in reaches]))
-        reaches = list(map(_REACH, actions))
-    if not actions:
+    per_level: Counter[str] = Counter()
+    at_all: Counter[str] = Counter()
+    only_if: Counter[str] = Counter()
+    for (level, reach, conditional), n in Counter(map(_KIND, actions)).items():
+        if reach == Reach.NONE.value:
+            continue
+        per_level[level] += n
+        if reach == Reach.ALL.value:
+            at_all[level] += n
+        if conditional:
+            only_if[level] += n
+    if not per_level:
         return AccessOverview("", "none", ())
-    levels = list(map(_LEVEL, actions))
-    per_level = Counter(levels)
-    at_all = Counter(compress(levels, map(is_, reaches, repeat(Reach.ALL))))
-    only_if = Counter(compress(levels, map(_CONDITIONAL, actions)))
     top = next((level for level in reversed(LEVEL_ORDER) if level in per_level), "")
     if at_all[top]:
         scope = "all resources"
-    else:
-        at_top = compress(actions, map(top.__eq__, levels))
+    else:  # every reached action at the top level reaches some resources
+        at_top = compress(actions, map((top, Reach.SOME.value).__eq__, map(_LEVEL_REACH, actions)))
         count = len(set(chain.from_iterable(map(_RESOURCES, at_top))))
         scope = f"{count} resource{'s' if count != 1 else ''}"
-    conditional = sum(only_if.values())
-    extra = f", {conditional} only-if" if conditional else ""
+    conditional_count = sum(only_if.values())
+    extra = f", {conditional_count} only-if" if conditional_count else ""
     return AccessOverview(
         top, f"{top} ({scope}{extra})",
         tuple(LevelCount(level, per_level[level], at_all[level], only_if[level]) for level in sorted(per_level)),

@@ -18,9 +18,10 @@ import shutil
 from typing import Any, Callable, ContextManager, Iterable, Iterator, TextIO
 
 from auditor.iam.arns import split_arn
-from auditor.model.access import SERVICE_LABELS, AccessOverview, PrincipalAccess, Reach, ServiceAccess
+from auditor.model.access import SERVICE_LABELS, PrincipalAccess
 from auditor.model.finding import Finding
 from auditor.model.result import ScanResult
+from auditor.report.html_access import AccessTable
 from auditor.report.records import ENUM_TEXT, ReportData
 
 # Finding fields in the order the script reads them (see `_finding_row`). `services` is derived.
@@ -60,7 +61,8 @@ def finding_services(f: Finding) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def _services(actions: tuple[str, ...], resource_arn: str, resources: tuple[str, ...]) -> tuple[str, ...]:
-    names = {a.split(":", 1)[0].lower() for a in actions if ":" in a}
+    names = set(map(_prefix, actions))
+    names.discard(None)
     if not names:
         for arn in (resource_arn, *resources):
             parts = split_arn(arn)
@@ -68,6 +70,13 @@ def _services(actions: tuple[str, ...], resource_arn: str, resources: tuple[str,
                 names.add(parts.service)
     names.discard("*")
     return tuple(sorted(names))
+
+
+@functools.lru_cache(maxsize=16384)
+def _prefix(action: str) -> str | None:
+    """The lower-case service prefix of an action, None without one (findings list thousands of
+    actions, but few distinct ones)."""
+    return action.split(":", 1)[0].lower() if ":" in action else None
 
 
 def _finding_row(f: Finding, s: StringTable) -> list[Any]:
@@ -83,41 +92,6 @@ def _finding_row(f: Finding, s: StringTable) -> list[Any]:
         s.many(f.condition_keys), get(ENUM_TEXT[f.status]), get(f.suppressed_by), get(f.file), f.line, f.column,
         [get(part) for pair in f.evidence for part in pair], s.many(finding_services(f)),
     ]
-
-
-class AccessTable:
-    """Distinct ServiceAccess blocks, each encoded once: principals that share their policies (most
-    of a large account) share one access computation, so they point at the same entry. Each new
-    entry's JSON goes to `emit` as soon as it is made."""
-
-    def __init__(self, s: StringTable, overview: Callable[[ServiceAccess], AccessOverview],
-                 emit: Callable[[str], Any]) -> None:
-        self.s = s
-        self.overview = overview
-        self.emit = emit
-        self.count = 0
-        self._by_id: dict[int, int] = {}
-        self._by_value: dict[ServiceAccess, int] = {}
-
-    def __call__(self, svc: ServiceAccess) -> int:
-        i = self._by_id.get(id(svc))
-        if i is None:
-            i = self._by_value.get(svc)
-            if i is None:
-                i = self._by_value[svc] = self.count
-                self.count += 1
-                self.emit(self._encode(svc))
-            self._by_id[id(svc)] = i  # the result keeps svc alive, so its id stays its own
-        return i
-
-    def _encode(self, svc: ServiceAccess) -> str:
-        s = self.s
-        get, many = s.__getitem__, s.many
-        # The action rows first: their strings enter the table before the block's own.
-        rows = [[get(a.action), get(a.access_level), get(a.reach.value), many(a.resources), int(a.conditional),
-                 many(a.conditions), many(a.via)] for a in svc.actions if a.reach is not Reach.NONE]
-        facts = self.overview(svc)
-        return _encode([get(svc.service), get(facts.summary), get(facts.top_level), rows])
 
 
 def _principal_row(p: PrincipalAccess, s: StringTable, access: AccessTable) -> list[Any]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import InputError, read_bytes
 from auditor.model.finding import Status
 from auditor.model.result import ScanResult
 from auditor.report import jsonfmt
+from auditor.report.jsonfmt import Records
+from auditor.report.recordjson import JsonTexts, finding_lines, principal_lines
 from auditor.report.records import ReportData, finding_record, is_open, principal_record, severity_counts
 
 if TYPE_CHECKING:
@@ -68,20 +70,17 @@ def overview(result: ScanResult) -> dict[str, Any]:
 
 
 def findings_document(result: ScanResult) -> dict[str, Any]:
-    return _document(ReportData(result), list)
+    data = ReportData(result)
+    return _document(data, [finding_record(f) for f in data.findings],
+                     [finding_record(f) for f in data.resolved],
+                     [principal_record(p, data.service_record) for p in data.principals])
 
 
-def _document(data: ReportData, records: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
-    """The document, each record list made by `records` (a list, or a jsonfmt.Records to stream)."""
+def _document(data: ReportData, findings: Any, resolved: Any, principals: Any) -> dict[str, Any]:
+    """The document around its record lists (lists, or jsonfmt.Records to stream)."""
     doc = overview(data.result)
     head = {k: doc.pop(k) for k in ("schema_version", "tool", "run", "coverage", "summary")}
-    return {
-        **head,
-        "findings": records(map(finding_record, data.findings)),
-        "resolved": records(map(finding_record, data.resolved)),
-        **doc,
-        "principals": records(principal_record(p, data.service_record) for p in data.principals),
-    }
+    return {**head, "findings": findings, "resolved": resolved, **doc, "principals": principals}
 
 
 # Lists written one record per line (see auditor.report.jsonfmt).
@@ -94,8 +93,11 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def write(data: ReportData, files: ReportFiles) -> None:
+    texts = JsonTexts()
+    document = _document(data, Records(finding_lines(data.findings, texts)),
+                         Records(finding_lines(data.resolved, texts)), Records(principal_lines(data, texts)))
     with files.open("findings.json") as out:
-        jsonfmt.write(_document(data, jsonfmt.Records), out, RECORD_LISTS)
+        jsonfmt.write(document, out, RECORD_LISTS)
 
 
 def load_findings_document(path: str | Path) -> dict[str, Any]:

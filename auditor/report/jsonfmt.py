@@ -12,7 +12,7 @@ import json
 from typing import Any, Callable, Collection, Iterable, TextIO
 
 # No cycle check: report documents are trees built here, and the check costs a dict entry per container.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
+compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
 INDENT = "  "
 BATCH = 512  # records joined per write
 
@@ -20,11 +20,12 @@ BATCH = 512  # records joined per write
 class Records:
     """A record list produced while it is written: a large report never holds all its records.
 
-    Laid out like a list whose key is in `record_lists`: one compact record per line.
+    `lines` gives each record's compact JSON text (`compact(record)`); they are laid out like a
+    list whose key is in `record_lists`, one record per line.
     """
 
-    def __init__(self, items: Iterable[Any]) -> None:
-        self.items = items
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.lines = lines
 
 
 def dumps(document: Any, record_lists: Collection[str] = ()) -> str:
@@ -47,17 +48,17 @@ def write(document: Any, out: TextIO, record_lists: Collection[str] = ()) -> Non
 def _emit(value: Any, level: int, key: str | None, records: frozenset[str], write: Callable[[str], Any]) -> None:
     pad = INDENT * (level + 1)
     if isinstance(value, Records):
-        _emit_records(value.items, pad, INDENT * level, write)
+        _emit_records(value.lines, pad, INDENT * level, write)
     elif isinstance(value, dict) and value:
         write("{\n")
         last = len(value) - 1
         for i, (k, v) in enumerate(value.items()):
-            write(pad + _compact(k) + ": ")
+            write(pad + compact(k) + ": ")
             _emit(v, level + 1, k, records, write)
             write(",\n" if i < last else "\n")
         write(INDENT * level + "}")
     elif isinstance(value, list) and value and key in records:
-        _emit_records(value, pad, INDENT * level, write)
+        _emit_records(map(compact, value), pad, INDENT * level, write)
     elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
         write("[\n")
         last = len(value) - 1
@@ -67,16 +68,16 @@ def _emit(value: Any, level: int, key: str | None, records: frozenset[str], writ
             write(",\n" if i < last else "\n")
         write(INDENT * level + "]")
     else:
-        write(_compact(value))
+        write(compact(value))
 
 
-def _emit_records(items: Iterable[Any], pad: str, closing_pad: str, write: Callable[[str], Any]) -> None:
-    """`[`, then one compact record per line, `]`; an empty list is `[]`."""
+def _emit_records(lines: Iterable[str], pad: str, closing_pad: str, write: Callable[[str], Any]) -> None:
+    """`[`, then one record's text per line, `]`; an empty list is `[]`."""
     separator = ",\n" + pad
     opened = False
     batch: list[str] = []
-    for item in items:
-        batch.append(_compact(item))
+    for line in lines:
+        batch.append(line)
         if len(batch) == BATCH:
             write((separator if opened else "[\n" + pad) + separator.join(batch))
             opened, batch = True, []

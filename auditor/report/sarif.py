@@ -160,4 +160,5 @@ RECORD_LISTS = ("rules", "results", "toolExecutionNotifications")
 
 def write(data: ReportData, files: ReportFiles) -> None:
     with files.open("findings.sarif") as out:
-        jsonfmt.write(_document(data, jsonfmt.Records), out, RECORD_LISTS)
+        jsonfmt.write(_document(data, lambda results: jsonfmt.Records(map(jsonfmt.compact, results))), out,
+                      RECORD_LISTS)

@@ -1,0 +1,145 @@
+"""The `access` table of findings.html: each distinct ServiceAccess block once, as JSON text.
+
+A large account has tens of thousands of blocks (one per principal and service) but far fewer
+distinct ones, and the distinct ones still hold close to a million action rows. Blocks are told
+apart by value through a hash computed in C, and a block whose strings are all in the table
+already is encoded column by column with C-level maps; only the rows that bring a new string are
+made one by one, adding it to the string table in document order.
+"""
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any, Callable
+
+from auditor.model.access import AccessOverview, Reach, ServiceAccess
+
+# An action's value with its reach as text: a tuple C can hash (an enum member hashes in Python).
+_ACTION_VALUE = attrgetter("action", "access_level", "reach._value_", "resources", "conditional", "conditions",
+                           "via")
+_HEAD = attrgetter("action", "access_level", "reach._value_")
+_TAIL = attrgetter("resources", "conditional", "conditions", "via")
+_REACH = attrgetter("reach._value_")
+_ROW = "[{},{}]"  # [action, level, reach, [resources], conditional, [conditions], [via]]
+_NONE = Reach.NONE.value
+
+
+def _value_hash(svc: ServiceAccess) -> int:
+    """Equal blocks hash equal (the hash of what the dataclass compares, reach by its value)."""
+    return hash((svc.service, svc.recorded_summary, svc.recorded_top_level, tuple(map(_ACTION_VALUE, svc.actions))))
+
+
+class AccessTable:
+    """Blocks by first appearance; `table(svc)` is its index. Principals that share their policies
+    (most of a large account) share one access computation, so they point at the same entry. Each
+    new entry's JSON goes to `emit` as soon as it is made.
+
+    `strings` maps text to its index in the page's string table and adds unseen text at the end
+    (`strings[text]`); `strings.get` only looks.
+    """
+
+    def __init__(self, strings: dict[str, int], overview: Callable[[ServiceAccess], AccessOverview],
+                 emit: Callable[[str], Any]) -> None:
+        self.strings = strings
+        self.overview = overview
+        self.emit = emit
+        self.count = 0
+        self._by_id: dict[int, int] = {}
+        self._by_hash: dict[int, list[tuple[ServiceAccess, int]]] = {}
+        self._lists = _ListTexts(strings)
+        self._heads = _Known(self._head)
+        self._tails = _Known(self._tail)
+
+    def _head(self, key: tuple[str, str, str], add: bool) -> str | None:
+        indices = list(map(self.strings.__getitem__ if add else self.strings.get, key))
+        return None if None in indices else "{},{},{}".format(*indices)
+
+    def _tail(self, key: tuple[tuple[str, ...], bool, tuple[str, ...], tuple[str, ...]], add: bool) -> str | None:
+        resources, conditional, conditions, via = key
+        texts = self._lists.adding if add else self._lists.__getitem__
+        lists = (texts(resources), texts(conditions), texts(via))
+        return None if None in lists else f"{lists[0]},{conditional:d},{lists[1]},{lists[2]}"
+
+    def __call__(self, svc: ServiceAccess) -> int:
+        i = self._by_id.get(id(svc))
+        if i is None:
+            i = self._by_id[id(svc)] = self._by_value(svc)  # the result keeps svc alive: its id stays its own
+        return i
+
+    def _by_value(self, svc: ServiceAccess) -> int:
+        bucket = self._by_hash.setdefault(_value_hash(svc), [])
+        for other, i in bucket:
+            if other == svc:
+                return i
+        i = self.count
+        self.count += 1
+        bucket.append((svc, i))
+        self.emit(self._encode(svc))
+        return i
+
+    def _encode(self, svc: ServiceAccess) -> str:
+        actions = svc.actions
+        if _NONE in map(_REACH, actions):  # unreached actions are not shipped
+            actions = tuple(a for a in actions if a.reach is not Reach.NONE)
+        rows = self._rows(actions)
+        # The block's own strings enter the table after its rows' (the order the page was first written in).
+        get = self.strings.__getitem__
+        facts = self.overview(svc)
+        return f"[{get(svc.service)},{get(facts.summary)},{get(facts.top_level)},[{rows}]]"
+
+    def _rows(self, actions: tuple[Any, ...]) -> str:
+        """The rows' JSON, made in C from two memos: an action's name, level and reach (its head), and
+        the rest of its row (its tail). A memo answers None while one of the strings is not in the
+        table yet; those rows are then finished one by one, in order, adding the strings. The others
+        add nothing, so the table grows exactly as if every row had been made in order."""
+        heads = list(map(self._heads.__getitem__, map(_HEAD, actions)))
+        tails = list(map(self._tails.__getitem__, map(_TAIL, actions)))
+        if None in heads or None in tails:
+            for i, a in enumerate(actions):
+                if heads[i] is None or tails[i] is None:
+                    # The head's strings enter the table before the tail's.
+                    heads[i] = heads[i] or self._heads.adding(_HEAD(a))
+                    tails[i] = tails[i] or self._tails.adding(_TAIL(a))
+        return ",".join(map(_ROW.format, heads, tails))
+
+
+class _Known(dict):
+    """key -> JSON text of its part of a row. `known[key]` is None (and not kept) while one of its
+    strings is not in the string table; `adding(key)` adds them, in order."""
+
+    def __init__(self, make: Callable[[Any, bool], str | None]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str | None:
+        text = self.make(key, False)
+        if text is not None:
+            self[key] = text
+        return text
+
+    def adding(self, key: Any) -> str:
+        text = self[key]
+        if text is None:
+            text = self[key] = self.make(key, True)
+        return text
+
+
+class _ListTexts(dict):
+    """JSON text of a string list ("[3,17]") by value. `texts[items]` is None while one of the
+    strings is not in the table (nothing is added); `adding(items)` adds them, in order."""
+
+    def __init__(self, strings: dict[str, int]) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, items: tuple[str, ...]) -> str | None:
+        indices = list(map(self.strings.get, items))
+        if None in indices:
+            return None
+        text = self[items] = "[" + ",".join(map(str, indices)) + "]"
+        return text
+
+    def adding(self, items: tuple[str, ...]) -> str:
+        text = self[items]
+        if text is None:
+            text = self[items] = "[" + ",".join(map(str, map(self.strings.__getitem__, items))) + "]"
+        return text
