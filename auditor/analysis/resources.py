@@ -89,15 +89,24 @@ def request_arns(action: ActionInfo, pattern: str) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for rtype in action.resource_types:
         fmt = formats.get(rtype.name.lower())
-        if fmt is None or not arn_overlaps_format(pattern, fmt):
-            continue
-        fixed = (fmt.replace("${Partition}", parts.partition).replace("${Region}", parts.region)
-                 .replace("${Account}", parts.account))
-        if "${" in fixed:
-            found.setdefault(pattern)
-        elif arn_matches(pattern, fixed):
-            found.setdefault(fixed)
+        if fmt is not None:
+            arn = _type_request(pattern, fmt)
+            if arn is not None:
+                found.setdefault(arn)
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=65536)
+def _type_request(pattern: str, fmt: str) -> str | None:
+    # Per (pattern, resource type): the many actions of one type (every Get* on a project) ask the same.
+    if not arn_overlaps_format(pattern, fmt):
+        return None
+    parts = split_arn(pattern)
+    fixed = (fmt.replace("${Partition}", parts.partition).replace("${Region}", parts.region)
+             .replace("${Account}", parts.account))
+    if "${" in fixed:
+        return pattern
+    return fixed if arn_matches(pattern, fixed) else None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -138,26 +138,37 @@ def _statement_bits(st: Statement, variables: bool, candidate: Statement, reques
     """The candidate's requests that one statement allows for sure (an unconditioned Allow) or
     may refuse (a Deny). It depends on the statement's content only, which inline copies and
     per-application policies repeat across thousands of documents: computed once per content."""
+    if not _overlap(_services(st), _services(candidate)):
+        return 0  # another service's statement (most of a document) decides none of its requests
     key = (st.effect, st.actions, st.not_action, st.resources, st.not_resource, st.conditions, variables,
            _content(candidate))
-    return _STATEMENT_BITS.get(key, lambda: _compute_bits(st, variables, requests))
+    return _STATEMENT_BITS.get(key, lambda: _compute_bits(st, variables, candidate, requests))
 
 
-def _compute_bits(st: Statement, variables: bool, requests: _Requests) -> int:
+def _compute_bits(st: Statement, variables: bool, candidate: Statement, requests: _Requests) -> int:
     deny = st.effect is Effect.DENY
-    compiled = compiled_statement(st, variables)
     pairs = requests.pairs
     bits = 0
-    for action, span in zip(requests.actions, requests.spans):
-        if not compiled.action_ok(action.lower()):
-            continue
-        for k in span:
+    for i in _covered_positions(st, variables, candidate, requests):
+        action = requests.actions[i]
+        for k in requests.spans[i]:
             tri = statement_matches(st, action, pairs[k][1], variables_enabled=variables).tri
             if tri is Tri.YES or (deny and tri is not Tri.NO):
                 bits |= 1 << k
     return bits
 
 
+def _covered_positions(st: Statement, variables: bool, candidate: Statement, requests: _Requests) -> tuple[int, ...]:
+    """Which of the candidate's actions the statement's Action/NotAction covers: the same for every
+    statement with the same Action list (per-project copies differ only in Resource)."""
+    def compute() -> tuple[int, ...]:
+        compiled = compiled_statement(st, variables)
+        return tuple(i for i, action in enumerate(requests.actions) if compiled.action_ok(action.lower()))
+
+    return _COVERED.get((st.actions, st.not_action, _content(candidate)), compute)
+
+
+_COVERED = BoundedCache(65536)
 _STATEMENT_BITS = BoundedCache(65536)
 _DOCUMENT_ANSWERS = IdentityCache()
 
