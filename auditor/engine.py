@@ -97,8 +97,12 @@ def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool
     `reuse` (a dict kept for one scan) lets the checks run once per distinct document: a managed
     policy, or an inline policy stamped on thousands of principals by infrastructure as code, is
     judged once and its hits are given to every holder (see `_reused_hits`)."""
-    chosen = _applicable(selection.checks(Scope.POLICY) if checks is None else checks, ctx.subject.policy_type,
-                         in_scan)
+    policy_type = ctx.subject.policy_type
+    chosen = None if reuse is None else reuse.get(policy_type)
+    if chosen is None:
+        chosen = _applicable(selection.checks(Scope.POLICY) if checks is None else checks, policy_type, in_scan)
+        if reuse is not None:
+            reuse[policy_type] = chosen  # the same for every document of this type in one scan
     if reuse is None:
         pairs: Iterable[tuple[Check, Hit]] = ((c, h) for c in chosen for h in c.func(ctx))
     else:

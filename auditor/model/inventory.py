@@ -178,14 +178,21 @@ class Inventory:
         here and reported by the loader as load errors."""
         refs: list[PolicyRef] = list(principal.inline_policies)
         refs.extend(r for r in map(self.managed_ref, principal.managed_policy_arns) if r is not None)
+        group_refs = self._group_refs
         for group_name in principal.group_names:
-            group = self.groups_by_name.get(group_name)
-            if group is None:
-                continue
-            via = f"group:{group.name}"
-            refs.extend(_with_via(r, via) for r in group.inline_policies)
-            refs.extend(_with_via(r, via) for r in map(self.managed_ref, group.managed_policy_arns) if r)
+            refs.extend(group_refs.get(group_name, ()))
         return tuple(refs)
+
+    @functools.cached_property
+    def _group_refs(self) -> dict[str, tuple[PolicyRef, ...]]:
+        # Made once per group, not per member: thousands of members share the same refs.
+        out: dict[str, tuple[PolicyRef, ...]] = {}
+        for group in self.groups:
+            via = f"group:{group.name}"
+            refs = [_with_via(r, via) for r in group.inline_policies]
+            refs.extend(_with_via(r, via) for r in map(self.managed_ref, group.managed_policy_arns) if r)
+            out[group.name] = tuple(refs)  # as groups_by_name: the last of a repeated name
+        return out
 
     def boundary_for(self, principal: Principal) -> PolicyRef | None:
         if not principal.boundary_arn:
