@@ -327,3 +327,55 @@ def test_labels_can_name_every_policy():
                       labels=["mine.json", "identity.json", "boundary.json"])
     assert result.detail == "allowed by identity.json statement #0, which names the principal"
     assert [m.policy_label for m in result.matched] == ["boundary.json", "identity.json"]
+
+
+def test_identity_test_is_resource_ok_and_conditions_ok():
+    """The evaluator's one-call statement test decides as the two checks it stands for."""
+    from auditor.evaluate.compiled import NEVER, compiled_policy
+    from tests.conftest import SEED_DIR
+
+    documents = [parse_policy(path.read_bytes()) for path in sorted(SEED_DIR.glob("*.json"))]
+    documents += [policy(
+        allow(resource=[APP, f"{APP}/*"]), deny(resource=f"arn:aws:mobiletargeting:*:{ACCT}:apps/p?"),
+        {"Effect": "Allow", "Action": "*", "NotResource": [APP, "arn:aws:s3:::b*"]},
+        {"Effect": "Allow", "Action": "*"},
+        {"Effect": "Deny", "Action": "*", "NotResource": "*"},
+        allow(resource="arn:aws:s3:::b/${aws:username}/${*}"),
+        allow(resource="arn:aws:s3:::b/${*}"),
+        allow(Condition={"StringLike": {"aws:ResourceTag/Owner": "${aws:username}"}}),
+        allow(resource=APP, Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
+                                       "Bool": {"aws:SecureTransport": "true"}}),
+    )]
+    resources = [APP, f"{APP}/campaigns/c1", "arn:aws:mobiletargeting:us-east-1:111122223333:apps/p2", IDENTITY,
+                 "arn:aws:s3:::b/alice/*", "arn:aws:s3:::b/*", "arn:aws:s3:::bucket", "*",
+                 "arn:aws:sms-voice:us-east-1:1:pool/x"]
+    contexts = [{}, {"aws:username": ("alice",), "aws:resourcetag/owner": ("alice",), "aws:sourceip": ("10.1.1.1",),
+                     "aws:securetransport": ("true",)},
+                {"aws:username": ("bob", "alice"), "aws:sourceip": ("54.0.0.1",), "aws:resourcetag/owner": ("x",)}]
+    checked = 0
+    for document in documents:
+        for st in compiled_policy(document).statements:
+            for resource in resources:
+                for context in contexts:
+                    expected = st.resource_ok(resource, context, False) and st.conditions_ok(context)
+                    test = st.identity_test
+                    got = True if test is None else (False if test is NEVER else bool(test(resource, context)))
+                    assert got == expected, (document.statements, resource, context)
+                    checked += 1
+    assert checked > 800
+
+
+def test_decide_is_evaluate_compiled_without_the_objects():
+    from auditor.evaluate.compiled import compiled_policy
+    from auditor.evaluate.engine import decide, evaluate_compiled
+
+    identities = [compiled_policy(policy(allow("mobiletargeting:Get*"), deny(resource=f"{APP}/*")))]
+    boundaries = [compiled_policy(policy(allow()))]
+    request = req(resource=f"{APP}/campaigns/c1")
+    evaluation = evaluate_compiled(request, identities, None, boundaries)
+    matched = []
+    assert decide(request.principal, request.action, request.resource, request.context, request.resource_account,
+                  identities, None, boundaries, ["identity_policies[0]"], "resource_policy",
+                  ["permission_boundaries[0]"], matched) == (evaluation.decision, evaluation.detail)
+    assert tuple(matched) == evaluation.matched and len(matched) == 3
+    assert evaluation.decision is EXPLICIT

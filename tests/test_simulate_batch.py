@@ -83,3 +83,96 @@ def test_recognised_text_is_not_a_longer_value():
 def test_hostile_lines_become_error_lines(line, fragment):
     out = json.loads(BatchRunner().run_line(line, 3))
     assert out["decision"] == "Error" and fragment in out["detail"]
+
+
+# --- the common-layout fast path -------------------------------------------------------------
+
+class GeneralOnly(BatchRunner):
+    """The runner without its common-layout fast path: what the fast path must agree with."""
+
+    def _common(self, line):
+        return None
+
+
+def mutations(lines):
+    """The generated lines, and each in a form the fast path must decline or read differently."""
+    for n, line in enumerate(lines):
+        yield line
+        case = json.loads(line)
+        variant = n % 6
+        if variant == 0:
+            yield json.dumps(case, separators=(",", ":"))
+        elif variant == 1:
+            yield json.dumps(dict(reversed(list(case.items()))))
+        elif variant == 2:
+            case["identity_policies"] = case["identity_policies"] + [7]
+            yield json.dumps(case)
+        elif variant == 3:
+            case["request"]["context"]["aws:SourceIp"] = ["1.2.3.4", 5]
+            yield json.dumps(case)
+        elif variant == 4:
+            case["id"] = f"c\u00e9-{n}" if n % 4 else n + 0.5
+            yield json.dumps(case)
+        else:
+            case["request"]["action"] = case["request"]["action"].replace(":", "")
+            yield json.dumps(case) + "  \r\n"
+
+
+def test_fast_path_writes_what_the_general_path_writes():
+    lines = list(mutations(list(generate(400, seed=5))))
+    fast, general = BatchRunner(), GeneralOnly()
+    for number, line in enumerate(lines * 2, start=1):
+        assert fast.run_line(line, number) == general.run_line(line, number), line
+    # The same policies were compiled, in the same order: the caches agree as well.
+    assert list(fast._policies) == list(general._policies)
+    assert sum(fast._common(line) is not None for line in lines) > len(lines) / 2  # the fast path was taken
+
+
+def test_cache_limit_keeps_both_paths_in_step(monkeypatch):
+    from auditor.evaluate import batch
+
+    monkeypatch.setattr(batch, "_POLICY_CACHE_LIMIT", 5)
+    lines = list(mutations(list(generate(150, seed=9))))
+    fast, general = BatchRunner(), GeneralOnly()
+    for number, line in enumerate(lines, start=1):
+        assert fast.run_line(line, number) == general.run_line(line, number), line
+    assert list(fast._policies) == list(general._policies)
+
+
+def test_unusable_policy_stops_compiling_where_the_general_path_stops():
+    good = json.dumps(POLICY)
+    broken = '{"Statement": [{"Effect": "Allow", "Resource": "*"}]}'  # no Action: refused
+    later = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]})
+    line = (f'{{"id": 1, "identity_policies": [{good}, {broken}], "resource_policy": {later}, '
+            f'"permission_boundaries": [{later}], "request": {json.dumps(REQUEST)}}}')
+    fast, general = BatchRunner(), GeneralOnly()
+    out = fast.run_line(line, 1)
+    assert out == general.run_line(line, 1)
+    assert json.loads(out)["detail"].startswith("identity_policies[1]: POL011")
+    assert list(fast._policies) == list(general._policies) == [good, broken]
+
+
+def test_common_layout_reader():
+    from auditor.evaluate.caseread import KnownTexts, read_common
+
+    known, sections = KnownTexts(), {}
+    line = json.dumps({"id": 3, "identity_policies": [POLICY, json.dumps(POLICY)], "resource_policy": None,
+                       "permission_boundaries": [POLICY], "request": REQUEST})
+    case_id, policies, request, section = read_common(line, known, sections)
+    assert case_id == "3" and request == REQUEST
+    identities, resource_policy, boundaries = policies
+    assert [value for _, value in identities] == [POLICY, json.dumps(POLICY)] and resource_policy is None
+    assert [json.loads(raw) for raw, _ in boundaries] == [POLICY]
+    sections[section] = "resolved"
+    assert read_common(line.replace('"id": 3', '"id": "x"'), known, sections) == ('"x"', "resolved", REQUEST, None)
+    for other in (
+        line.replace('"id": 3', '"id": 3.0'),  # an id that is not written back as read
+        line.replace('"id": 3', '"id": "\\u0078"'),
+        line.replace('"id": 3', '"id": -0'),
+        line.replace(', "resource_policy": null', ', "resource_policy": 5'),
+        line.replace('"request": {', '"request" : {'),
+        line[:-1] + ', "more": 1}',
+        line + " x",
+        json.dumps({"identity_policies": [], "id": 3, "request": REQUEST}),
+    ):
+        assert read_common(other, known, {}) is None, other

@@ -105,11 +105,25 @@ def _run_batch(source: str) -> int:
 
 def _stream(runner: BatchRunner, lines) -> int:
     out = sys.stdout
+    run_line = runner.run_line
+    # Results are written every FLUSH_EVERY lines in one call (not one call per line), except to
+    # a line-buffered stream (a terminal), where each answer shows as soon as it is known.
+    every = 1 if getattr(out, "line_buffering", False) else FLUSH_EVERY
+    pending: list[str] = []
     for number, line in enumerate(lines, start=1):
-        result = runner.run_line(line, number)
+        result = run_line(line, number)
         if result is not None:
-            out.write(result + "\n")
-            if number % FLUSH_EVERY == 0:
-                out.flush()
+            pending.append(result)
+        if number % every == 0 and pending:
+            _write(out, pending)
+    if pending:
+        _write(out, pending)
     out.flush()
     return 0
+
+
+def _write(out, lines: list[str]) -> None:
+    lines.append("")
+    out.write("\n".join(lines))
+    out.flush()
+    lines.clear()

@@ -10,14 +10,17 @@ import json
 from typing import Any
 
 from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
-from auditor.evaluate.caseread import CaseReader
-from auditor.evaluate.engine import evaluate_compiled
-from auditor.evaluate.request import Request
+from auditor.evaluate.caseread import CaseReader, KnownTexts, read_common
+from auditor.evaluate.engine import RESOURCE_POLICY_LABEL, decide, default_labels
+from auditor.evaluate.request import Decision, Request
 from auditor.model.policy import Policy
 from auditor.parse.policy import parse_policy
 
 ERROR = "Error"
 _POLICY_CACHE_LIMIT = 100_000
+_SECTION_LIMIT = 16_384
+# A known section: identity policies, resource policy, boundaries, and their default labels.
+_Section = tuple
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 _encode_string = json.encoder.encode_basestring  # C-accelerated
 
@@ -59,6 +62,12 @@ def _text(obj: dict, key: str, where: str, *, required: bool) -> str:
 
 
 def make_request(raw: Any) -> Request:
+    return Request(*request_parts(raw))
+
+
+def request_parts(raw: Any) -> tuple[str, str, str, dict[str, tuple[str, ...]], str | None]:
+    """(principal, action, resource, context, resource_account) of a decoded request object:
+    the fields of `Request`, without building one."""
     if type(raw) is not dict:
         raise CaseError("request must be an object with principal, action, resource and context")
     action, resource = raw.get("action"), raw.get("resource")
@@ -78,7 +87,7 @@ def make_request(raw: Any) -> Request:
         lowered = key.lower()
         values = (value,) if type(value) is str else _strings(value, f"request.context[{key!r}]")
         context[lowered] = context[lowered] + values if lowered in context else values
-    return Request(principal, action, resource, context, owner)
+    return principal, action, resource, context, owner
 
 
 def _encode_id(case_id: Any) -> str:
@@ -92,6 +101,11 @@ def _encode_id(case_id: Any) -> str:
 def output_line(case_id: Any, decision: str, detail: str) -> str:
     """The JSON output line, built directly: this runs once per case."""
     return f'{{"id": {_encode_id(case_id)}, "decision": "{decision}", "detail": {_encode_string(detail)}}}'
+
+
+# The output line between the id and the detail, per decision value (a string key: hashing the
+# enum member itself runs Python code).
+_AFTER_ID = {d.value: f', "decision": "{d.value}", "detail": ' for d in Decision}
 
 
 class _PolicyProblem(CaseError):
@@ -108,10 +122,18 @@ class BatchRunner:
     def __init__(self):
         self._policies: dict[str, CompiledPolicy | str] = {}
         self._reader = CaseReader()
+        # The text of each usable policy of a line -> what `_compiled` answers for it, found in
+        # place in the next lines. Cleared with `_policies`, so that it always agrees with it.
+        self._texts: KnownTexts[CompiledPolicy] = KnownTexts()
+        # The policy members of a line, as text -> their compiled policies and labels (see
+        # read_common). Cleared with `_policies` too.
+        self._sections: dict[str, _Section] = {}
 
     def _remember(self, key: str, value: CompiledPolicy | str) -> CompiledPolicy | str:
         if len(self._policies) >= _POLICY_CACHE_LIMIT:
             self._policies.clear()
+            self._texts.clear()
+            self._sections.clear()
         self._policies[key] = value
         return value
 
@@ -165,9 +187,55 @@ class BatchRunner:
             None if raw_resource_policy is None else self.policy(raw_resource_policy, "resource_policy")
         )
         boundaries = self._policies_of(case, "permission_boundaries")
-        request = make_request(case.get("request"))
-        evaluation = evaluate_compiled(request, identities, resource_policy, boundaries)
-        return evaluation.decision.value, evaluation.detail
+        principal, action, resource, context, owner = request_parts(case.get("request"))
+        id_labels, b_labels = default_labels(len(identities), len(boundaries))
+        decision, detail = decide(principal, action, resource, context, owner, identities, resource_policy,
+                                  boundaries, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
+        return decision.value, detail
+
+    def _common(self, line: str) -> str | None:
+        """The output line for a line in the common layout whose case can be decided; None
+        otherwise (the general path then reads it again, finding its policies cached)."""
+        parts = read_common(line, self._texts, self._sections)
+        if parts is None:
+            return None
+        case_id, policies, raw_request, section = parts
+        try:
+            if section is not None:
+                policies = self._section(section, *policies)
+            principal, action, resource, context, owner = request_parts(raw_request)
+        except CaseError:
+            return None
+        identities, resource_policy, boundaries, id_labels, b_labels = policies
+        decision, detail = decide(principal, action, resource, context, owner, identities, resource_policy,
+                                  boundaries, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
+        return f'{{"id": {case_id}{_AFTER_ID[decision._value_]}{_encode_string(detail)}}}'
+
+    def _section(self, section: str, identities: list, resource_policy: Any, boundaries: list) -> _Section:
+        """The compiled policies of a section `read_common` did not know; remembered when all of
+        them were known already (a section with a policy seen for the first time is likely seen
+        once). Raises CaseError for a policy that cannot be used."""
+        slots = [*identities, resource_policy, *boundaries]
+        fresh = any(type(slot) is tuple for slot in slots)
+        if fresh:
+            # In the order the general path takes (identities, resource policy, boundaries), so
+            # that the policy cache ends the same; a policy that cannot be used is cached too.
+            compiled = [self._decoded(slot) if type(slot) is tuple else slot for slot in slots]
+            identities = compiled[: len(identities)]
+            resource_policy = compiled[len(identities)]
+            boundaries = compiled[len(identities) + 1 :]
+        resolved = (identities, resource_policy, boundaries, *default_labels(len(identities), len(boundaries)))
+        if not fresh:
+            if len(self._sections) >= _SECTION_LIMIT:
+                self._sections.clear()
+            self._sections[section] = resolved
+        return resolved
+
+    def _decoded(self, slot: tuple[str, Any]) -> CompiledPolicy:
+        """A policy `read_common` decoded from the line, compiled and made known by its text."""
+        policy = self._compiled(slot)
+        self._texts.add(slot[0], policy)
+        return policy
 
     def run_line(self, line: str | bytes, number: int) -> str | None:
         """The output line (without newline) for one input line; None for a blank line."""
@@ -182,6 +250,9 @@ class BatchRunner:
                 line = line.lstrip("\ufeff")  # a byte-order mark some editors write
             if not line or line.isspace():
                 return None
+            out = self._common(line)
+            if out is not None:
+                return out
             case = self._reader.read(line)
             if case is None:
                 try:

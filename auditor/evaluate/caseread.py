@@ -1,16 +1,22 @@
-"""A fast reader for one `simulate --batch` case line that keeps the text of each policy.
+"""Fast readers for one `simulate --batch` case line that keep the text of each policy.
 
 The policy text is the cache key of the batch runner: keeping it costs nothing, while encoding a
 decoded policy again would cost as much as decoding it. A policy text seen before is recognised
 by comparing the line against it in place (one memcmp), without decoding it again: most cases of a
-batch repeat the same few policies. Anything unusual (escaped member names, not an object) makes
-`read` return None, and the caller falls back to json.loads.
+batch repeat the same few policies.
+
+Two readers, tried in this order:
+- `read_common`: the layout `json.dumps` (or a compact serialiser) writes, members in the
+  documented order; it checks literal member names instead of walking the JSON, and leaves
+  anything else (another order, other spacing, an unusual id) to the next reader.
+- `CaseReader.read`: any object whose member names have no escapes. Anything unusual (escaped
+  member names, not an object) makes it return None, and the caller falls back to json.loads.
 """
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 # A policy read with its own text is kept as the tuple (text, value); value is None when the
 # text was recognised without decoding. JSON decodes to no tuple, so the pair cannot be confused
@@ -30,28 +36,51 @@ _PREFIX = 96  # characters that index known texts
 _BUCKET = 8  # known texts kept per prefix, most recent first
 _KNOWN_LIMIT = 50_000
 
+V = TypeVar("V")
+
+
+class KnownTexts(Generic[V]):
+    """JSON object and string texts seen before, each with a value, found in place in a line.
+
+    A complete JSON object or string cannot be a proper prefix of another JSON value, so a known
+    text that the line continues with at `index` is the whole value there.
+    """
+
+    def __init__(self):
+        self.buckets: dict[str, list[tuple[str, V]]] = {}  # by the first _PREFIX characters
+
+    def find(self, text: str, index: int) -> tuple[str, V] | None:
+        bucket = self.buckets.get(text[index : index + _PREFIX])
+        if bucket is not None:
+            for item in bucket:
+                if text.startswith(item[0], index):
+                    return item
+        return None
+
+    def add(self, raw: str, value: V) -> None:
+        if len(self.buckets) >= _KNOWN_LIMIT:
+            self.buckets.clear()
+        bucket = self.buckets.setdefault(raw[:_PREFIX], [])
+        bucket.insert(0, (raw, value))
+        del bucket[_BUCKET:]
+
+    def clear(self) -> None:
+        self.buckets.clear()
+
 
 class CaseReader:
     def __init__(self):
-        self._known: dict[str, list[str]] = {}
-
-    def _remember(self, raw: str) -> None:
-        if len(self._known) >= _KNOWN_LIMIT:
-            self._known.clear()
-        bucket = self._known.setdefault(raw[:_PREFIX], [])
-        bucket.insert(0, raw)
-        del bucket[_BUCKET:]
+        self._known: KnownTexts[None] = KnownTexts()
 
     def _policy(self, text: str, index: int) -> tuple[Raw, int]:
         if text[index] == "{":
-            # A complete JSON value cannot be a proper prefix of another: a match is the value.
-            for known in self._known.get(text[index : index + _PREFIX], ()):
-                if text.startswith(known, index):
-                    return (known, None), index + len(known)
+            known = self._known.find(text, index)
+            if known is not None:
+                return (known[0], None), index + len(known[0])
         value, end = _scan(text, index)
         raw = text[index:end]
         if type(value) is dict:
-            self._remember(raw)
+            self._known.add(raw, None)
         return (raw, value), end
 
     def _policy_list(self, text: str, index: int) -> tuple[list[Raw], int]:
@@ -90,3 +119,133 @@ class CaseReader:
             return None
         except (StopIteration, ValueError, IndexError, RecursionError):
             return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The common layout
+
+
+class _Layout:
+    """Member separators and names as one serialiser writes them."""
+
+    __slots__ = ("head", "comma", "identities", "resource_policy", "boundaries", "request")
+
+    def __init__(self, comma: str, colon: str):
+        self.head = '{"id"' + colon
+        self.comma = comma
+        self.identities = f'{comma}"identity_policies"{colon}['
+        self.resource_policy = f'{comma}"resource_policy"{colon}'
+        self.boundaries = f'{comma}"permission_boundaries"{colon}['
+        self.request = f'{comma}"request"{colon}{{'
+
+
+_SPACED = _Layout(", ", ": ")  # json.dumps
+_COMPACT = _Layout(",", ":")  # JSON.stringify, jq -c, json.dumps(separators=(",", ":"))
+# An id whose JSON text is also its output text: an integer as Python writes it back, or a
+# string without escapes or control characters. Anything else goes the general way.
+_ID = re.compile(r'(?:-?[1-9][0-9]{0,17}|0|"[^"\\\x00-\x1f]*")(?=[,}])').match
+_LINE_ENDS = frozenset(("}", "}\n", "}\r\n"))
+_JSON_BLANKS = " \t\n\r"
+
+# One policy of the line: the value `KnownTexts` holds for a text seen before, else the pair
+# (text, decoded value): a tuple, which no known value is.
+Slot = Any
+
+
+def _policy_slot(text: str, index: int, buckets: dict) -> tuple[Slot, int]:
+    """The policy whose text starts at `index` ('{' or '"'), and where it ends."""
+    bucket = buckets.get(text[index : index + _PREFIX])  # KnownTexts.find, inlined: per policy
+    if bucket is not None:
+        for raw, value in bucket:
+            if text.startswith(raw, index):
+                return value, index + len(raw)
+    value, end = _scan(text, index)
+    return (text[index:end], value), end
+
+
+def _policy_slots(text: str, index: int, comma: str, buckets: dict) -> tuple[list[Slot], int] | None:
+    """The policies of the array whose '[' is just before `index`."""
+    slots: list[Slot] = []
+    if text[index] == "]":
+        return slots, index + 1
+    while True:
+        if text[index] not in '{"':
+            return None  # not a policy: the general path names the problem
+        slot, index = _policy_slot(text, index, buckets)
+        slots.append(slot)
+        if text[index] == "]":
+            return slots, index + 1
+        if not text.startswith(comma, index):
+            return None
+        index += len(comma)
+
+
+def _read_policies(text: str, index: int, layout: _Layout, buckets: dict):
+    """(identity policies, resource policy, boundaries, end) of the optional policy members at
+    `index`, in the documented order; None when they are not in the common layout."""
+    identities: list[Slot] = []
+    boundaries: list[Slot] = []
+    resource_policy = None
+    if text.startswith(layout.identities, index):
+        read = _policy_slots(text, index + len(layout.identities), layout.comma, buckets)
+        if read is None:
+            return None
+        identities, index = read
+    if text.startswith(layout.resource_policy, index):
+        index += len(layout.resource_policy)
+        if text.startswith("null", index):
+            index += 4
+        elif text[index] in '{"':
+            resource_policy, index = _policy_slot(text, index, buckets)
+        else:
+            return None
+    if text.startswith(layout.boundaries, index):
+        read = _policy_slots(text, index + len(layout.boundaries), layout.comma, buckets)
+        if read is None:
+            return None
+        boundaries, index = read
+    return identities, resource_policy, boundaries, index
+
+
+def read_common(text: str, known: KnownTexts, sections: dict[str, Any]) -> tuple[str, Any, Any, str | None] | None:
+    """(id text, policies, request object, section) of a line in the common layout, or None for
+    any other line.
+
+    The policy members of a line (its section: from after the id to the request) often repeat
+    whole, from case to case. `sections` maps the text of each section seen before to what the
+    caller made of it, and `policies` is that when the section is known (`section` is then None).
+    Otherwise `policies` is the tuple (identity policies, resource policy, boundaries) of Slots,
+    and `section` the text under which the caller may remember the section once resolved.
+    """
+    if text.startswith('{"id": '):
+        layout = _SPACED
+    elif text.startswith('{"id":'):
+        layout = _COMPACT
+    else:
+        return None
+    try:
+        case_id = _ID(text, len(layout.head))
+        if case_id is None:
+            return None
+        start = case_id.end()
+        # Outside a JSON string, as no raw quote can be inside one, this text is the member
+        # "request" of some object; the first one must be the case's own, after the section.
+        end = text.find(layout.request, start)
+        if end < 0:
+            return None
+        section: str | None = text[start:end]
+        policies = sections.get(section)
+        if policies is None:
+            read = _read_policies(text, start, layout, known.buckets)
+            if read is None or read[3] != end:
+                return None
+            policies = read[:3]
+        else:
+            section = None
+        request, index = _scan(text, end + len(layout.request) - 1)
+        rest = text[index:]
+        if rest not in _LINE_ENDS and not (rest[:1] == "}" and not rest[1:].strip(_JSON_BLANKS)):
+            return None
+        return case_id.group(), policies, request, section
+    except (StopIteration, ValueError, IndexError, RecursionError):
+        return None

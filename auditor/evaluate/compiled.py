@@ -64,6 +64,26 @@ class _Patterns:
         return (self.everything or text in self.exact or (bool(self.prefixes) and text.startswith(self.prefixes))
                 or (self.wild is not None and self.wild(text) is not None))
 
+    def tester(self) -> Callable[[str], bool]:
+        """`self` as the cheapest callable: most statements have only literal ARNs, or only prefixes."""
+        if self.everything:
+            return _always
+        if self.wild is None and not self.prefixes:
+            return self.exact.__contains__
+        if self.wild is None and not self.exact:
+            prefixes = self.prefixes
+            return lambda text: text.startswith(prefixes)
+        return self
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+# A statement test that never passes (an identity-policy statement without Resource), told apart
+# by identity so that the evaluator skips the call.
+NEVER: Callable[[str, Context], bool] = lambda resource, context: False
+
 
 def _action_source(pattern: str) -> str:
     return glob_source(((pattern, True),))
@@ -133,6 +153,18 @@ class ResourceMatcher:
             if chunks is not None and _resolved_arn(chunks)(resource) is not None:
                 return True
         return False
+
+    def test(self, negated: bool) -> Callable[[str, Context], bool] | None:
+        """`self` (or its negation, for NotResource) as one (resource, context) callable; None
+        when it holds for every resource, NEVER when for none."""
+        if self.templates or self.escaped is not None:
+            return (lambda resource, context: not self(resource, context)) if negated else self
+        fixed = self.fixed.tester()
+        if fixed is _always:
+            return NEVER if negated else None
+        if negated:
+            return lambda resource, context: not fixed(resource)
+        return lambda resource, context: fixed(resource)
 
     def tri(self, resource: str, known: Context) -> Tri:
         """YES if some pattern matches for sure, CONDITIONAL if one could (depends on a variable)."""
@@ -213,26 +245,52 @@ class PrincipalMatcher:
         return None
 
 
+def _statement_test(resource_test: Callable[[str, Context], bool] | None,
+                    conditions: tuple[CompiledClause, ...]) -> Callable[[str, Context], bool] | None:
+    """Resource test and conditions as one callable (None: always true, NEVER: never)."""
+    if resource_test is NEVER or not conditions:
+        return resource_test
+    tests = tuple(c.test for c in conditions)
+    if resource_test is None:
+        if len(tests) == 1:
+            only = tests[0]
+            return lambda resource, context: only(context)
+        return lambda resource, context: all(t(context) for t in tests)
+    return lambda resource, context: resource_test(resource, context) and all(t(context) for t in tests)
+
+
+# Matchers are immutable and shared by every statement with the same patterns: policies written
+# per project or per user repeat the same Action lists and often the same Resource lists, and a
+# batch of cases brings a new such policy in every few cases.
+_action_matcher = functools.lru_cache(maxsize=16384)(ActionMatcher)
+_resource_matcher = functools.lru_cache(maxsize=16384)(ResourceMatcher)
+_principal_matcher = functools.lru_cache(maxsize=4096)(PrincipalMatcher)
+
+
 class CompiledStatement:
     __slots__ = (
         "statement", "deny", "actions", "not_action", "resources", "not_resource",
-        "principals", "not_principal", "conditions",
+        "principals", "not_principal", "conditions", "identity_test",
     )
 
     def __init__(self, statement: Statement, variables_enabled: bool):
         self.statement = statement
         self.deny = statement.effect is Effect.DENY
-        self.actions = ActionMatcher(statement.actions)
+        self.actions = _action_matcher(statement.actions)
         self.not_action = statement.not_action
         self.resources = (
-            None if statement.resources is None else ResourceMatcher(statement.resources, variables_enabled)
+            None if statement.resources is None else _resource_matcher(statement.resources, variables_enabled)
         )
         self.not_resource = statement.not_resource
-        self.principals = None if statement.principals is None else PrincipalMatcher(statement.principals)
+        self.principals = None if statement.principals is None else _principal_matcher(statement.principals)
         self.not_principal = statement.not_principal
         self.conditions: tuple[CompiledClause, ...] = tuple(
             compile_clause(c, variables_enabled) for c in statement.conditions
         )
+        # resource_ok(resource, context, False) and conditions_ok(context), as one callable for
+        # the evaluator's hot loop; a statement without Resource grants an identity nothing.
+        self.identity_test = _statement_test(
+            NEVER if self.resources is None else self.resources.test(self.not_resource), self.conditions)
 
     def action_ok(self, action_lower: str) -> bool:
         return self.actions(action_lower) is not self.not_action
@@ -263,22 +321,24 @@ class CompiledStatement:
 
 
 class CompiledPolicy:
-    __slots__ = ("policy", "statements", "_by_action")
+    __slots__ = ("policy", "statements", "by_action")
 
     def __init__(self, policy: Policy):
         self.policy = policy
         variables = policy.supports_variables
         self.statements = tuple(compiled_statement(s, variables) for s in policy.statements)
-        self._by_action: dict[str, tuple[CompiledStatement, ...]] = {}
+        # candidates() per lower-case action; the evaluator reads it directly, calling
+        # candidates() only for an action not seen yet.
+        self.by_action: dict[str, tuple[CompiledStatement, ...]] = {}
 
     def candidates(self, action_lower: str) -> tuple[CompiledStatement, ...]:
         """The statements whose Action/NotAction covers the action (cached per action)."""
-        hit = self._by_action.get(action_lower)
+        hit = self.by_action.get(action_lower)
         if hit is None:
-            if len(self._by_action) >= _ACTION_CACHE_LIMIT:
-                self._by_action.clear()
+            if len(self.by_action) >= _ACTION_CACHE_LIMIT:
+                self.by_action.clear()
             hit = tuple(s for s in self.statements if s.action_ok(action_lower))
-            self._by_action[action_lower] = hit
+            self.by_action[action_lower] = hit
         return hit
 
 

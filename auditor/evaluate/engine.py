@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
-from auditor.evaluate.compiled import CompiledPolicy, CompiledStatement, GrantKind, compiled_policy
+from auditor.evaluate.compiled import NEVER, CompiledPolicy, CompiledStatement, Context, GrantKind, compiled_policy
 from auditor.evaluate.request import Decision, Request
 from auditor.model.policy import Policy, Statement
 
@@ -46,7 +46,22 @@ class Evaluation:
     detail: str  # which statement decided (policy label + statement index/Sid), or why nothing did
 
 
+_ACCOUNT_CACHE_LIMIT = 65536
+# Account of a principal or resource ARN, per text: a batch asks about the same few thousand
+# principals and resources again and again.
+_accounts: dict[str, str | None] = {}
+_principal_accounts: dict[str, str | None] = {}
+_UNKNOWN: Any = object()  # not in the cache yet (None is a cached answer)
+
+
 def arn_account(arn: str) -> str | None:
+    account = _accounts.get(arn, _UNKNOWN)
+    if account is _UNKNOWN:
+        account = _remember_account(_accounts, arn, _arn_account(arn))
+    return account
+
+
+def _arn_account(arn: str) -> str | None:
     if not arn.startswith("arn:"):
         return None
     parts = arn.split(":", 5)
@@ -54,13 +69,23 @@ def arn_account(arn: str) -> str | None:
 
 
 def principal_account(principal: str) -> str | None:
-    if principal.isdigit():
-        return principal
-    return arn_account(principal)
+    account = _principal_accounts.get(principal, _UNKNOWN)
+    if account is _UNKNOWN:
+        account = _remember_account(_principal_accounts, principal,
+                                    principal if principal.isdigit() else _arn_account(principal))
+    return account
+
+
+def _remember_account(cache: dict[str, str | None], text: str, account: str | None) -> str | None:
+    if len(cache) >= _ACCOUNT_CACHE_LIMIT:
+        cache.clear()
+    cache[text] = account
+    return account
 
 
 @functools.lru_cache(maxsize=256)
-def _default_labels(identities: int, boundaries: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def default_labels(identities: int, boundaries: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The labels of unnamed policies: `identity_policies[0]`, ..., `permission_boundaries[0]`, ..."""
     return (
         tuple(f"identity_policies[{i}]" for i in range(identities)),
         tuple(f"permission_boundaries[{i}]" for i in range(boundaries)),
@@ -69,52 +94,29 @@ def _default_labels(identities: int, boundaries: int) -> tuple[tuple[str, ...], 
 
 def _labels(labels: Sequence[str] | None, identities: int, has_resource: bool, boundaries: int):
     """`labels` name the identity policies, or every policy: identities, resource policy, boundaries."""
-    default_ids, default_bounds = _default_labels(identities, boundaries)
+    default_ids, default_bounds = default_labels(identities, boundaries)
     if labels is None:
-        return default_ids, "resource_policy", default_bounds
+        return default_ids, RESOURCE_POLICY_LABEL, default_bounds
     labels = tuple(labels)
     if len(labels) == identities:
-        return labels, "resource_policy", default_bounds
+        return labels, RESOURCE_POLICY_LABEL, default_bounds
     if len(labels) == identities + has_resource + boundaries:
         rest = labels[identities:]
-        resource_label = rest[0] if has_resource else "resource_policy"
+        resource_label = rest[0] if has_resource else RESOURCE_POLICY_LABEL
         return labels[:identities], resource_label, rest[has_resource:]
     raise ValueError(f"{len(labels)} labels for {identities} identity policies, "
                      f"{int(has_resource)} resource policy and {boundaries} boundaries")
 
 
+RESOURCE_POLICY_LABEL = "resource_policy"
+
+
+_ALLOWED, _IMPLICIT_DENY, _EXPLICIT_DENY = Decision.ALLOWED, Decision.IMPLICIT_DENY, Decision.EXPLICIT_DENY
+_DIRECT, _ROLE = GrantKind.DIRECT, GrantKind.ROLE
+
+
 def _where(label: str, statement: Statement) -> str:
     return f"{label} statement {statement.label}"
-
-
-class _Tally:
-    """What the statements that apply to the request said."""
-
-    __slots__ = ("matched", "deny", "allow")
-
-    def __init__(self):
-        self.matched: list[MatchedStatement] = []
-        self.deny: tuple[str, Statement] | None = None
-        self.allow: tuple[str, Statement] | None = None
-
-    def note(self, label: str, st: CompiledStatement) -> None:
-        self.matched.append(MatchedStatement(label, st.statement))
-        if st.deny:
-            if self.deny is None:
-                self.deny = (label, st.statement)
-
-    def scan(self, label: str, policy: CompiledPolicy, action: str, request: Request) -> bool:
-        """Apply an identity or boundary policy; True when one of its Allows matched."""
-        allowed = False
-        resource, context = request.resource, request.context
-        for st in policy.candidates(action):
-            if st.resource_ok(resource, context, False) and st.conditions_ok(context):
-                self.note(label, st)
-                if not st.deny:
-                    allowed = True
-                    if self.allow is None:
-                        self.allow = (label, st.statement)
-        return allowed
 
 
 def evaluate(
@@ -145,64 +147,128 @@ def evaluate_compiled(
     """`evaluate` for callers that keep compiled policies (the batch runner, the scan)."""
     id_labels, rp_label, b_labels = _labels(labels, len(identity_policies), resource_policy is not None,
                                             len(boundaries))
-    action = request.action.lower()
-    tally = _Tally()
+    matched: list[MatchedStatement] = []
+    decision, detail = decide(request.principal, request.action, request.resource, request.context,
+                              request.resource_account, identity_policies, resource_policy, boundaries,
+                              id_labels, rp_label, b_labels, matched)
+    return Evaluation(decision, tuple(matched), detail)
+
+
+def decide(
+    principal: str,
+    action: str,
+    resource: str,
+    context: Context,
+    resource_account: str | None,
+    identity_policies: Sequence[CompiledPolicy],
+    resource_policy: CompiledPolicy | None,
+    boundaries: Sequence[CompiledPolicy],
+    id_labels: Sequence[str],
+    rp_label: str,
+    b_labels: Sequence[str],
+    matched: list[MatchedStatement] | None,
+) -> tuple[Decision, str]:
+    """The decision and its detail for a request given as its parts (see `Request`): the batch
+    runner calls this once per case, without building a Request or an Evaluation. `matched`,
+    when not None, receives every statement that applied, in evaluation order."""
+    action_lower = action.lower()
+    deny: tuple[str, Statement] | None = None
+    identity_allow: tuple[str, Statement] | None = None
     for label, policy in zip(id_labels, identity_policies):
-        tally.scan(label, policy, action, request)
-    identity_allow = tally.allow
+        candidates = policy.by_action.get(action_lower)
+        if candidates is None:
+            candidates = policy.candidates(action_lower)
+        if candidates:  # most policies have nothing to say about the action: no call for them
+            denied, allowed = _applying(label, candidates, resource, context, matched)
+            if denied is not None and deny is None:
+                deny = (label, denied)
+            if allowed is not None and identity_allow is None:
+                identity_allow = (label, allowed)
     outside_boundary = None
     for label, policy in zip(b_labels, boundaries):
-        if not tally.scan(label, policy, action, request) and outside_boundary is None:
+        candidates = policy.by_action.get(action_lower)
+        if candidates is None:
+            candidates = policy.candidates(action_lower)
+        denied, allowed = _applying(label, candidates, resource, context, matched) if candidates else (None, None)
+        if denied is not None and deny is None:
+            deny = (label, denied)
+        if allowed is None and outside_boundary is None:
             outside_boundary = label
 
-    principal = request.principal
-    account = principal_account(principal)
-    owner = request.resource_account or arn_account(request.resource) or account
+    account = _principal_accounts.get(principal, _UNKNOWN)
+    if account is _UNKNOWN:
+        account = principal_account(principal)
+    owner = resource_account
+    if not owner:
+        owner = _accounts.get(resource, _UNKNOWN)
+        if owner is _UNKNOWN:
+            owner = arn_account(resource)
+        owner = owner or account
     if account is None and not principal:
         account = owner
     grant: tuple[GrantKind, str, Statement] | None = None
     if resource_policy is not None:
-        resource, context = request.resource, request.context
-        for st in resource_policy.candidates(action):
+        for st in resource_policy.candidates(action_lower):
             kind = st.principal_grant(principal, account, bool(boundaries))
             if kind is None or not (st.resource_ok(resource, context, True) and st.conditions_ok(context)):
                 continue
-            tally.note(rp_label, st)
-            if not st.deny and (grant is None or kind > grant[0]):
+            if matched is not None:
+                matched.append(MatchedStatement(rp_label, st.statement))
+            if st.deny:
+                if deny is None:
+                    deny = (rp_label, st.statement)
+            elif grant is None or kind > grant[0]:
                 grant = (kind, rp_label, st.statement)
 
-    matched = tuple(tally.matched)
-    if tally.deny is not None:
-        return Evaluation(Decision.EXPLICIT_DENY, matched, "explicitly denied by " + _where(*tally.deny))
+    if deny is not None:
+        return _EXPLICIT_DENY, "explicitly denied by " + _where(*deny)
     identity_ok = identity_allow is not None and outside_boundary is None
     if account is not None and owner is not None and account != owner:
-        return _cross_account(matched, account, owner, identity_allow, identity_ok, outside_boundary, grant)
+        return _cross_account(account, owner, identity_allow, identity_ok, outside_boundary, grant)
     if grant is not None and (
-        grant[0] is GrantKind.DIRECT or (grant[0] is GrantKind.ROLE and outside_boundary is None)
+        grant[0] is _DIRECT or (grant[0] is _ROLE and outside_boundary is None)
     ):
-        return Evaluation(Decision.ALLOWED, matched,
-                          f"allowed by {_where(grant[1], grant[2])}, which names the principal")
+        return _ALLOWED, f"allowed by {_where(grant[1], grant[2])}, which names the principal"
     if identity_ok:
         within = " within the permissions boundary" if boundaries else ""
-        return Evaluation(Decision.ALLOWED, matched, f"allowed by {_where(*identity_allow)}{within}")
+        return _ALLOWED, f"allowed by {_where(*identity_allow)}{within}"
     if identity_allow is not None:
         reason = f"{_where(*identity_allow)} allows it but permissions boundary {outside_boundary} does not"
-    elif grant is not None and outside_boundary is not None and grant[0] is GrantKind.ROLE:
+    elif grant is not None and outside_boundary is not None and grant[0] is _ROLE:
         reason = (f"{_where(grant[1], grant[2])} names the role but permissions boundary "
                   f"{outside_boundary} does not allow it")
     elif grant is not None:
         reason = (f"{_where(grant[1], grant[2])} names only the account, "
                   "which also needs an identity-policy allow; none allows it")
     else:
-        reason = f"no statement allows {request.action} on {request.resource}"
-    return Evaluation(Decision.IMPLICIT_DENY, matched, reason)
+        reason = f"no statement allows {action} on {resource}"
+    return _IMPLICIT_DENY, reason
 
 
-def _cross_account(matched, account, owner, identity_allow, identity_ok, outside_boundary, grant) -> Evaluation:
+def _applying(label: str, candidates: Sequence[CompiledStatement], resource: str, context: Context,
+              matched: list[MatchedStatement] | None) -> tuple[Statement | None, Statement | None]:
+    """The first Deny and the first Allow among an identity or boundary policy's candidate
+    statements that apply to the request (a statement's Principal is not looked at)."""
+    deny = allow = None
+    for st in candidates:
+        # identity_test: None when the statement applies to every request, NEVER when to none.
+        test = st.identity_test
+        if test is not None and (test is NEVER or not test(resource, context)):
+            continue
+        if matched is not None:
+            matched.append(MatchedStatement(label, st.statement))
+        if st.deny:
+            if deny is None:
+                deny = st.statement
+        elif allow is None:
+            allow = st.statement
+    return deny, allow
+
+
+def _cross_account(account, owner, identity_allow, identity_ok, outside_boundary, grant) -> tuple[Decision, str]:
     head = f"cross-account request (principal account {account}, resource account {owner})"
     if identity_ok and grant is not None:
-        return Evaluation(Decision.ALLOWED, matched,
-                          f"{head}: allowed by {_where(*identity_allow)} and {_where(grant[1], grant[2])}")
+        return _ALLOWED, f"{head}: allowed by {_where(*identity_allow)} and {_where(grant[1], grant[2])}"
     if identity_allow is not None and outside_boundary is not None:
         identity_side = f"permissions boundary {outside_boundary} does not allow it"
     elif identity_allow is None:
@@ -211,4 +277,4 @@ def _cross_account(matched, account, owner, identity_allow, identity_ok, outside
         identity_side = f"{_where(*identity_allow)} allows it"
     resource_side = (f"{_where(grant[1], grant[2])} grants it" if grant is not None
                      else "no resource-policy statement grants it to the principal")
-    return Evaluation(Decision.IMPLICIT_DENY, matched, f"{head} needs both sides: {identity_side}; {resource_side}")
+    return _IMPLICIT_DENY, f"{head} needs both sides: {identity_side}; {resource_side}"
