@@ -38,7 +38,7 @@ def _failing_after(calls: int, real):
     return fail_lines if inspect.isgeneratorfunction(real) else fail
 
 
-@pytest.mark.parametrize("module, name", [(json_report, "finding_lines"), (html_data, "_principal_row")])
+@pytest.mark.parametrize("module, name", [(json_report, "finding_lines"), (html_data.PageRows, "principal")])
 def test_a_format_failing_mid_file_leaves_the_old_reports_and_nothing_else(tmp_path, monkeypatch, module, name):
     result = make_result(many_findings(BATCH * 3), principals=[make_principal(USER_ARN), make_principal(ROLE_ARN)])
     old = {p.name: p.read_bytes() for p in write_reports(make_result(sample_findings()), tmp_path, list(FORMATTERS))}

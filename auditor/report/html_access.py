@@ -12,6 +12,7 @@ from operator import attrgetter
 from typing import Any, Callable
 
 from auditor.model.access import AccessOverview, Reach, ServiceAccess
+from auditor.report.html_strings import ListTexts, StringTable
 
 # An action's value with its reach as text: a tuple C can hash (an enum member hashes in Python).
 _ACTION_VALUE = attrgetter("action", "access_level", "reach._value_", "resources", "conditional", "conditions",
@@ -33,11 +34,10 @@ class AccessTable:
     (most of a large account) share one access computation, so they point at the same entry. Each
     new entry's JSON goes to `emit` as soon as it is made.
 
-    `strings` maps text to its index in the page's string table and adds unseen text at the end
-    (`strings[text]`); `strings.get` only looks.
+    `strings` is the page's string table and `lists` the texts of index lists into it.
     """
 
-    def __init__(self, strings: dict[str, int], overview: Callable[[ServiceAccess], AccessOverview],
+    def __init__(self, strings: StringTable, lists: ListTexts, overview: Callable[[ServiceAccess], AccessOverview],
                  emit: Callable[[str], Any]) -> None:
         self.strings = strings
         self.overview = overview
@@ -45,7 +45,7 @@ class AccessTable:
         self.count = 0
         self._by_id: dict[int, int] = {}
         self._by_hash: dict[int, list[tuple[ServiceAccess, int]]] = {}
-        self._lists = _ListTexts(strings)
+        self._lists = lists
         self._heads = _Known(self._head)
         self._tails = _Known(self._tail)
 
@@ -55,7 +55,7 @@ class AccessTable:
 
     def _tail(self, key: tuple[tuple[str, ...], bool, tuple[str, ...], tuple[str, ...]], add: bool) -> str | None:
         resources, conditional, conditions, via = key
-        texts = self._lists.adding if add else self._lists.__getitem__
+        texts = self._lists.__getitem__ if add else self._lists.known
         lists = (texts(resources), texts(conditions), texts(via))
         return None if None in lists else f"{lists[0]},{conditional:d},{lists[1]},{lists[2]}"
 
@@ -120,26 +120,4 @@ class _Known(dict):
         text = self[key]
         if text is None:
             text = self[key] = self.make(key, True)
-        return text
-
-
-class _ListTexts(dict):
-    """JSON text of a string list ("[3,17]") by value. `texts[items]` is None while one of the
-    strings is not in the table (nothing is added); `adding(items)` adds them, in order."""
-
-    def __init__(self, strings: dict[str, int]) -> None:
-        super().__init__()
-        self.strings = strings
-
-    def __missing__(self, items: tuple[str, ...]) -> str | None:
-        indices = list(map(self.strings.get, items))
-        if None in indices:
-            return None
-        text = self[items] = "[" + ",".join(map(str, indices)) + "]"
-        return text
-
-    def adding(self, items: tuple[str, ...]) -> str:
-        text = self[items]
-        if text is None:
-            text = self[items] = "[" + ",".join(map(str, map(self.strings.__getitem__, items))) + "]"
         return text

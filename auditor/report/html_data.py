@@ -15,6 +15,7 @@ import functools
 import io
 import json
 import shutil
+from json.encoder import encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses
 from typing import Any, Callable, ContextManager, Iterable, Iterator, TextIO
 
 from auditor.iam.arns import split_arn
@@ -22,6 +23,7 @@ from auditor.model.access import SERVICE_LABELS, PrincipalAccess
 from auditor.model.finding import Finding
 from auditor.model.result import ScanResult
 from auditor.report.html_access import AccessTable
+from auditor.report.html_strings import ListTexts, PairListTexts, StringTable
 from auditor.report.records import ENUM_TEXT, ReportData
 
 # Finding fields in the order the script reads them (see `_finding_row`). `services` is derived.
@@ -40,18 +42,6 @@ COPY_CHUNK = 1 << 20
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 Scratch = Callable[[], ContextManager[TextIO]]
-
-
-class StringTable(dict):
-    """Text -> index, in first-seen order (a dict keeps it). A known text is a plain dict lookup in C;
-    only a new one runs Python (`__missing__`)."""
-
-    def __missing__(self, text: str) -> int:
-        i = self[text] = len(self)
-        return i
-
-    def many(self, items: Iterable[str]) -> list[int]:
-        return list(map(self.__getitem__, items))
 
 
 def finding_services(f: Finding) -> tuple[str, ...]:
@@ -79,33 +69,55 @@ def _prefix(action: str) -> str | None:
     return action.split(":", 1)[0].lower() if ":" in action else None
 
 
-def _finding_row(f: Finding, s: StringTable) -> list[Any]:
-    """One finding in FINDING_COLUMNS order. Strings enter the table in that order too, which fixes
-    their indices: keep the two in step. Fingerprint and message are unique per finding, so they are
-    stored as they are (a table entry would only add an index)."""
-    get = s.__getitem__
-    return [
-        f.fingerprint, get(f.check_id), int(f.severity), f.message, get(f.account_id), get(f.region),
-        get(f.resource_type), get(f.resource_arn), get(f.principal_type), get(f.principal_name),
-        get(f.principal_arn), get(f.policy_name), get(f.policy_arn), get(ENUM_TEXT[f.policy_type]),
-        f.statement_index, get(f.statement_sid), s.many(f.actions), s.many(f.resources),
-        s.many(f.condition_keys), get(ENUM_TEXT[f.status]), get(f.suppressed_by), get(f.file), f.line, f.column,
-        [get(part) for pair in f.evidence for part in pair], s.many(finding_services(f)),
-    ]
+_FINDING_ROW = "[" + ",".join(["{}"] * len(FINDING_COLUMNS)) + "]"
+_PRINCIPAL_ROW = "[{},{},{},{},{},{},{},[{}],{},{},{}]"
 
 
-def _principal_row(p: PrincipalAccess, s: StringTable, access: AccessTable) -> list[Any]:
-    suggested = getattr(p, "suggested_policy", None)
-    if suggested is not None and not isinstance(suggested, str):
-        suggested = json.dumps(suggested, indent=2, ensure_ascii=False)
-    get = s.__getitem__
-    return [
-        get(p.account_id), get(p.principal_type), get(p.principal_name), get(p.principal_arn), get(p.archetype),
-        get(p.nearest_archetype), s.many(p.excess), [access(svc) for svc in p.services],
-        get(suggested) if suggested else None,
-        get(getattr(p, "declared_archetype", "") or ""),
-        s.many(getattr(p, "excess_scopes", ()) or ()),
-    ]
+class PageRows:
+    """Rows of the data block as JSON text, each string entering the table in document order: the
+    fields of a row left to right (`format` evaluates its arguments in that order), rows in order.
+    Index lists repeat across rows (the same action lists, excess lists...), so each distinct one is
+    made once (ListTexts)."""
+
+    def __init__(self, data: ReportData, emit_block: Callable[[str], Any]) -> None:
+        self.strings = StringTable()
+        self.lists = ListTexts(self.strings)
+        self.pairs = PairListTexts(self.strings)
+        self.access = AccessTable(self.strings, self.lists, data.overview, emit_block)
+
+    def finding(self, f: Finding) -> str:
+        """One finding in FINDING_COLUMNS order. Fingerprint and message are unique per finding, so
+        they are stored as they are (a table entry would only add an index)."""
+        get, lists = self.strings.__getitem__, self.lists.__getitem__
+        return _FINDING_ROW.format(
+            _string_json(f.fingerprint), get(f.check_id), int(f.severity), _string_json(f.message),
+            get(f.account_id), get(f.region), get(f.resource_type), get(f.resource_arn), get(f.principal_type),
+            get(f.principal_name), get(f.principal_arn), get(f.policy_name), get(f.policy_arn),
+            get(ENUM_TEXT[f.policy_type]), _json(f.statement_index), get(f.statement_sid), lists(f.actions),
+            lists(f.resources), lists(f.condition_keys), get(ENUM_TEXT[f.status]), get(f.suppressed_by),
+            get(f.file), _json(f.line), _json(f.column), self.pairs[f.evidence], lists(finding_services(f)),
+        )
+
+    def principal(self, p: PrincipalAccess) -> str:
+        suggested = getattr(p, "suggested_policy", None)
+        if suggested is not None and not isinstance(suggested, str):
+            suggested = json.dumps(suggested, indent=2, ensure_ascii=False)
+        get, lists = self.strings.__getitem__, self.lists.__getitem__
+        return _PRINCIPAL_ROW.format(
+            get(p.account_id), get(p.principal_type), get(p.principal_name), get(p.principal_arn),
+            get(p.archetype), get(p.nearest_archetype), lists(p.excess), ",".join(map(str, map(self.access, p.services))),
+            get(suggested) if suggested else "null",
+            get(getattr(p, "declared_archetype", "") or ""),
+            lists(tuple(getattr(p, "excess_scopes", ()) or ())),
+        )
+
+
+def _json(value: Any) -> str:
+    return "null" if value is None else _encode(value)
+
+
+def _string_json(value: Any) -> str:
+    return encode_basestring(value) if type(value) is str else _encode(value)
 
 
 def _checks(result: ScanResult) -> dict[str, dict[str, str]]:
@@ -116,17 +128,17 @@ def _checks(result: ScanResult) -> dict[str, dict[str, str]]:
     return dict(sorted(checks.items()))
 
 
-def _joined(items: Iterable[Any], encode: Callable[[Any], Any]) -> Iterator[str]:
-    """JSON of the encoded items, joined by commas, a batch at a time (one C encoder call per batch)."""
-    batch: list[Any] = []
+def _joined(texts: Iterable[str]) -> Iterator[str]:
+    """The texts joined by commas, a batch at a time."""
+    batch: list[str] = []
     first = True
-    for item in items:
-        batch.append(encode(item))
+    for text in texts:
+        batch.append(text)
         if len(batch) == BATCH:
-            yield ("" if first else ",") + _encode(batch)[1:-1]
+            yield ("" if first else ",") + ",".join(batch)
             batch, first = [], False
     if batch:
-        yield ("" if first else ",") + _encode(batch)[1:-1]
+        yield ("" if first else ",") + ",".join(batch)
 
 
 def _copy(source: TextIO, out: TextIO) -> None:
@@ -138,18 +150,17 @@ def write_page_data(data: ReportData, out: TextIO, scratch: Scratch) -> None:
     """The data block's JSON (escaped by `escape_script_text`) written to `out`: the same text as
     `embed_json` of the whole document, without ever holding the whole document."""
     result = data.result
-    s = StringTable()
     with scratch() as rows, scratch() as blocks:
         write_block = _Joined(blocks.write)
-        access = AccessTable(s, data.overview, lambda text: write_block(escape_script_text(text)))
+        page = PageRows(data, lambda text: write_block(escape_script_text(text)))
         # findings, resolved and principals, in document order; strings enter the table as they go
         for key, items, encode_row in (
-            ("findings", data.findings, lambda f: _finding_row(f, s)),
-            ("resolved", data.resolved, lambda f: _finding_row(f, s)),
-            ("principals", data.principals, lambda p: _principal_row(p, s, access)),
+            ("findings", data.findings, page.finding),
+            ("resolved", data.resolved, page.finding),
+            ("principals", data.principals, page.principal),
         ):
             rows.write(("" if key == "findings" else "],") + _encode(key) + ":[")
-            for text in _joined(items, encode_row):
+            for text in _joined(map(encode_row, items)):
                 rows.write(escape_script_text(text))
         head = {
             "columns": list(FINDING_COLUMNS),
@@ -159,18 +170,14 @@ def write_page_data(data: ReportData, out: TextIO, scratch: Scratch) -> None:
             "strings": [],
         }
         out.write(escape_script_text(_encode(head)[:-3]) + "[")  # the table goes between the brackets
-        for text in _joined(s, _same):
+        for text in _joined(map(_string_json, page.strings)):
             out.write(escape_script_text(text))
         out.write("],")
-        del s
+        del page
         _copy(rows, out)
         out.write('],"access":[')
         _copy(blocks, out)
         out.write("]}")
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 class _Joined:
