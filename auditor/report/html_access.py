@@ -11,8 +11,9 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any, Callable
 
-from auditor.model.access import AccessOverview, Reach, ServiceAccess
+from auditor.model.access import Reach, ServiceAccess
 from auditor.report.html_strings import ListTexts, StringTable
+from auditor.report.records import ReportData
 
 # An action's value with its reach as text: a tuple C can hash (an enum member hashes in Python).
 _ACTION_VALUE = attrgetter("action", "access_level", "reach._value_", "resources", "conditional", "conditions",
@@ -37,13 +38,12 @@ class AccessTable:
     `strings` is the page's string table and `lists` the texts of index lists into it.
     """
 
-    def __init__(self, strings: StringTable, lists: ListTexts, overview: Callable[[ServiceAccess], AccessOverview],
-                 emit: Callable[[str], Any]) -> None:
+    def __init__(self, strings: StringTable, lists: ListTexts, data: ReportData, emit: Callable[[str], Any]) -> None:
         self.strings = strings
-        self.overview = overview
+        self.data = data
         self.emit = emit
         self.count = 0
-        self._by_id: dict[int, int] = {}
+        self._by_id: dict[int, int] = {}  # any block, and representatives (see ReportData.representative)
         self._by_hash: dict[int, list[tuple[ServiceAccess, int]]] = {}
         self._lists = lists
         self._heads = _Known(self._head)
@@ -61,8 +61,12 @@ class AccessTable:
 
     def __call__(self, svc: ServiceAccess) -> int:
         i = self._by_id.get(id(svc))
-        if i is None:
-            i = self._by_id[id(svc)] = self._by_value(svc)  # the result keeps svc alive: its id stays its own
+        if i is None:  # the result keeps svc alive: its id stays its own
+            representative = self.data.representative(svc)
+            i = self._by_id.get(id(representative))
+            if i is None:
+                i = self._by_id[id(representative)] = self._by_value(representative)
+            self._by_id[id(svc)] = i
         return i
 
     def _by_value(self, svc: ServiceAccess) -> int:
@@ -83,7 +87,7 @@ class AccessTable:
         rows = self._rows(actions)
         # The block's own strings enter the table after its rows' (the order the page was first written in).
         get = self.strings.__getitem__
-        facts = self.overview(svc)
+        facts = self.data.overview(svc)
         return f"[{get(svc.service)},{get(facts.summary)},{get(facts.top_level)},[{rows}]]"
 
     def _rows(self, actions: tuple[Any, ...]) -> str:

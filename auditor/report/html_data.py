@@ -83,7 +83,7 @@ class PageRows:
         self.strings = StringTable()
         self.lists = ListTexts(self.strings)
         self.pairs = PairListTexts(self.strings)
-        self.access = AccessTable(self.strings, self.lists, data.overview, emit_block)
+        self.access = AccessTable(self.strings, self.lists, data, emit_block)
 
     def finding(self, f: Finding) -> str:
         """One finding in FINDING_COLUMNS order. Fingerprint and message are unique per finding, so

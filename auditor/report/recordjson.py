@@ -9,14 +9,14 @@ one string join per record instead of a full encoder walk over 300 MB of text.
 from __future__ import annotations
 
 from json.encoder import encode_basestring  # the C escaper the compact encoder itself uses
-from operator import attrgetter
+from operator import attrgetter, call
 from typing import Any, Callable, Iterable, Iterator
 
 from auditor.model.access import PrincipalAccess, ServiceAccess
 from auditor.model.finding import Finding
 from auditor.report.jsonfmt import compact
 from auditor.report.memo import TextMemo
-from auditor.report.records import ENUM_TEXT, RECORD_FIELDS, ReportData
+from auditor.report.records import ENUM_TEXT, RECORD_FIELDS, ReportData, finding_record, principal_record
 
 # Unique per finding: caching them would only fill the cache.
 _UNIQUE = frozenset({"fingerprint", "message"})
@@ -25,21 +25,28 @@ _LISTS = frozenset({"actions", "resources", "condition_keys"})
 
 
 class JsonTexts(TextMemo):
-    """String -> its compact JSON text, each distinct string escaped once per report."""
+    """String -> its compact JSON text, each distinct string escaped once per report; the texts of
+    string tuples (as arrays) and of evidence pairs (as key/value objects) likewise, per tuple."""
 
     def __init__(self) -> None:
         super().__init__(compact)
+        self.arrays = TextMemo(lambda values: "[" + ", ".join(map(self.__getitem__, values)) + "]")
+        self.evidence = TextMemo(self._evidence)
 
-    def array(self, values: Iterable[str]) -> str:
-        return "[" + ", ".join(map(self.__getitem__, values)) + "]"
-
-
-def _template(keys: Iterable[str]) -> str:
-    """`{"a": {}, "b": {}}` for str.format: the keys' own braces doubled."""
-    return "{{" + ", ".join(compact(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in keys) + "}}"
+    def _evidence(self, pairs: tuple[tuple[str, str], ...]) -> str:
+        get = self.__getitem__
+        return "[" + ", ".join(['{"key": ' + get(k) + ', "value": ' + get(v) + "}" for k, v in pairs]) + "]"
 
 
-_FINDING_TEMPLATE = _template(RECORD_FIELDS)
+def _parts(keys: Iterable[str], closed: bool = True) -> list[str | None]:
+    """`['{"a": ', None, ', "b": ', None, '}']`: the record's text once its values fill the gaps."""
+    keys = list(keys)
+    openings = ["{" + compact(keys[0]) + ": "] + [", " + compact(k) + ": " for k in keys[1:]]
+    return [piece for key in openings for piece in (key, None)] + (["}"] if closed else [])
+
+
+_FINDING_PARTS = _parts(RECORD_FIELDS)
+_FINDING_VALUES = slice(1, len(_FINDING_PARTS), 2)
 _FINDING_GET = attrgetter(*RECORD_FIELDS)
 _ENUM_JSON = {member: compact(text) for member, text in ENUM_TEXT.items()}
 
@@ -49,19 +56,18 @@ def _optional(value: Any) -> str:
 
 
 def _finding_encoders(texts: JsonTexts) -> tuple[Callable[[Any], str], ...]:
-    def evidence(pairs: tuple[tuple[str, str], ...]) -> str:
-        get = texts.__getitem__
-        return "[" + ", ".join(['{"key": ' + get(k) + ', "value": ' + get(v) + "}" for k, v in pairs]) + "]"
+    """Per field, value -> its JSON text; C callables but for the three optional numbers. They
+    expect the declared types and raise TypeError otherwise (see finding_lines)."""
 
     def encoder(name: str) -> Callable[[Any], str]:
         if name in _UNIQUE:
-            return _string
+            return encode_basestring
         if name in _ENUMS:
             return _ENUM_JSON.__getitem__
         if name in _LISTS:
-            return texts.array
+            return texts.arrays.__getitem__
         if name == "evidence":
-            return evidence
+            return texts.evidence.__getitem__
         if name in ("statement_index", "line", "column"):
             return _optional
         return texts.__getitem__
@@ -69,20 +75,22 @@ def _finding_encoders(texts: JsonTexts) -> tuple[Callable[[Any], str], ...]:
     return tuple(encoder(name) for name in RECORD_FIELDS)
 
 
-def _string(value: Any) -> str:
-    return encode_basestring(value) if type(value) is str else compact(value)
-
-
 def finding_lines(findings: Iterable[Finding], texts: JsonTexts) -> Iterator[str]:
     """`compact(finding_record(f))` for each finding."""
     encoders = _finding_encoders(texts)
-    fill = _FINDING_TEMPLATE.format
     for f in findings:
-        yield fill(*[encode(v) for encode, v in zip(encoders, _FINDING_GET(f))])
+        parts = _FINDING_PARTS.copy()
+        try:
+            parts[_FINDING_VALUES] = map(call, encoders, _FINDING_GET(f))
+        except TypeError:  # a value not of its declared type (None for a text...): the encoder decides
+            yield compact(finding_record(f))
+            continue
+        yield "".join(parts)
 
 
-_PRINCIPAL_HEAD = _template(("account_id", "principal_type", "principal_name", "principal_arn", "archetype",
-                             "nearest_archetype", "excess", "services"))[:-2]  # open: extras may follow
+_PRINCIPAL_PARTS = _parts(("account_id", "principal_type", "principal_name", "principal_arn", "archetype",
+                           "nearest_archetype", "excess", "services"), closed=False)  # extras may follow
+_PRINCIPAL_VALUES = slice(1, len(_PRINCIPAL_PARTS), 2)
 _OPTIONAL_KEYS = {name: ", " + compact(name) + ": " for name in ("declared_archetype", "excess_scopes",
                                                                   "suggested_policy")}
 
@@ -93,6 +101,7 @@ def principal_lines(data: ReportData, texts: JsonTexts) -> Iterator[str]:
     blocks: dict[int, tuple[ServiceAccess, str]] = {}
 
     def block(service: ServiceAccess) -> str:
+        service = data.representative(service)
         hit = blocks.get(id(service))
         if hit is None:
             hit = blocks[id(service)] = (service, compact(data.service_record(service)))
@@ -100,12 +109,19 @@ def principal_lines(data: ReportData, texts: JsonTexts) -> Iterator[str]:
 
     get = texts.__getitem__
     for p in data.principals:
-        line = _PRINCIPAL_HEAD.format(
-            get(p.account_id), get(p.principal_type), get(p.principal_name), get(p.principal_arn),
-            get(p.archetype), get(p.nearest_archetype), texts.array(p.excess),
-            "[" + ", ".join(map(block, p.services)) + "]",
-        )
-        yield line + "".join(_extras(p, texts)) + "}"
+        parts = _PRINCIPAL_PARTS.copy()
+        try:
+            parts[_PRINCIPAL_VALUES] = (
+                get(p.account_id), get(p.principal_type), get(p.principal_name), get(p.principal_arn),
+                get(p.archetype), get(p.nearest_archetype), texts.arrays[p.excess],
+                "[" + ", ".join(map(block, p.services)) + "]",
+            )
+            parts.extend(_extras(p, texts))
+        except TypeError:  # as in finding_lines
+            yield compact(principal_record(p, data.service_record))
+            continue
+        parts.append("}")
+        yield "".join(parts)
 
 
 def _extras(p: PrincipalAccess, texts: JsonTexts) -> Iterator[str]:
@@ -113,7 +129,6 @@ def _extras(p: PrincipalAccess, texts: JsonTexts) -> Iterator[str]:
     for name, key in _OPTIONAL_KEYS.items():
         value = getattr(p, name, None)
         if value:
-            if isinstance(value, tuple):
-                yield key + texts.array(value)
-            else:
-                yield key + (texts[value] if isinstance(value, str) else compact(value))
+            yield key
+            yield texts.arrays[value] if isinstance(value, tuple) else texts[value] if isinstance(value, str) \
+                else compact(value)

@@ -145,14 +145,17 @@ def principal_record(p: PrincipalAccess,
 class ReportData:
     """One ScanResult as the reporters read it; what several formats derive is derived once.
 
-    Lives for one `write_reports` call. The access stage shares one ServiceAccess object between
-    the principals whose policies are the same, so per-service facts are kept by object identity
-    (the result keeps those objects alive, so an id stays theirs while this object lives).
+    Lives for one `write_reports` call. The access stage shares ServiceAccess objects, and the
+    action objects inside them, between principals whose policies are alike, so per-service facts
+    are kept per `representative`: the first block seen with the same service and the very same
+    action objects. Objects are told apart by id; the result keeps them alive while this object
+    lives, and the memos hold them too, so an id stays theirs.
     """
 
     def __init__(self, result: ScanResult) -> None:
         self.result = result
-        # id -> (the object itself, its facts): holding the object keeps its id from being reused.
+        self._representatives: dict[int, tuple[ServiceAccess, ServiceAccess]] = {}  # id -> (block, representative)
+        self._by_actions: dict[int, list[ServiceAccess]] = {}
         self._overviews: dict[int, tuple[ServiceAccess, AccessOverview]] = {}
         self._service_records: dict[int, tuple[ServiceAccess, dict[str, Any]]] = {}
 
@@ -168,14 +171,32 @@ class ReportData:
     def principals(self) -> list[PrincipalAccess]:
         return sorted_principals(self.result.principals)
 
+    def representative(self, service: ServiceAccess) -> ServiceAccess:
+        """An equal block: the first seen with the same fields and the same action objects (a hash of
+        their ids is cheap; equal blocks made of other objects stay apart here)."""
+        hit = self._representatives.get(id(service))
+        if hit is None:
+            key = hash((service.service, service.recorded_summary, service.recorded_top_level,
+                        tuple(map(id, service.actions))))
+            bucket = self._by_actions.setdefault(key, [])
+            # == compares the actions tuples element by element, identical objects without a call
+            same = next((other for other in bucket if other == service), None)
+            if same is None:
+                bucket.append(service)
+                same = service
+            hit = self._representatives[id(service)] = (service, same)
+        return hit[1]
+
     def overview(self, service: ServiceAccess) -> AccessOverview:
+        service = self.representative(service)
         hit = self._overviews.get(id(service))
         if hit is None:
             hit = self._overviews[id(service)] = (service, access_overview(service))
         return hit[1]
 
     def service_record(self, service: ServiceAccess) -> dict[str, Any]:
-        """The JSON object of one service block, built once per block and reused."""
+        """The JSON object of one service block, built once per representative and reused."""
+        service = self.representative(service)
         hit = self._service_records.get(id(service))
         if hit is None:
             hit = self._service_records[id(service)] = (service, _service_record(service, self.overview(service)))
