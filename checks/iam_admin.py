@@ -9,7 +9,7 @@ from auditor.analysis import docs
 from auditor.analysis.actions import PRODUCT_SERVICES, covered, grants_every_action, names, sensitive, whole_services
 from auditor.analysis.describe import conditions_text, only_if, plural, short_list, where
 from auditor.analysis.holders import allowlisted, holders
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import action_list, per_content
 from auditor.analysis.resources import Breadth, single_project, widest
 from auditor.analysis.subjects import managed_policy_subject, principal_subject
 from auditor.analysis.walk import statement_hit, statements
@@ -123,7 +123,7 @@ def service_wildcard(ctx: PolicyContext) -> Iterator[Hit]:
             yield _service_hit(ctx.subject, statement, service, patterns)
 
 
-@per_object()
+@per_content(action_list)
 def _expansion(statement: Statement, service: str) -> tuple[int, tuple[str, ...]]:
     every = covered(statement, (service,))
     return len(every), names(sensitive(every))

@@ -7,7 +7,7 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered
 from auditor.analysis.describe import only_if, short_list, where
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import action_and_resource_lists, per_content
 from auditor.analysis.resources import Breadth, breadth
 from auditor.analysis.walk import grants_resources, statement_hit, statements
 from auditor.iam.knowledge import ActionInfo, knowledge
@@ -60,7 +60,7 @@ def _escalates(action: ActionInfo, resources: tuple[str, ...]) -> bool:
     return True
 
 
-@per_object()
+@per_content(action_and_resource_lists)
 def escalation_actions(statement: Statement) -> tuple[ActionInfo, ...]:
     resources = grants_resources(statement)
     if not resources:

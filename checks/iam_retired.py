@@ -6,7 +6,7 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered, names
 from auditor.analysis.describe import short_list, where
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import action_list, per_content
 from auditor.analysis.walk import statement_hit, statements
 from auditor.iam.knowledge import ActionInfo
 from auditor.model.finding import Severity
@@ -32,7 +32,7 @@ def is_engagement(action: ActionInfo) -> bool:
     return any(feature in action.name for feature in _ENGAGEMENT_FEATURES)
 
 
-@per_object()
+@per_content(action_list)
 def retired_actions(statement: Statement) -> tuple[ActionInfo, ...]:
     return tuple(a for a in covered(statement, ("mobiletargeting",)) if is_engagement(a))
 

@@ -6,7 +6,7 @@ from typing import Iterator, Sequence
 from auditor.analysis import docs
 from auditor.analysis.actions import can_be_scoped, covered, grants_every_action, names, whole_services
 from auditor.analysis.describe import only_if, short_list, where
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import action_and_resource_lists, per_content
 from auditor.analysis.resources import Breadth, breadth
 from auditor.analysis.walk import grants_resources, statement_hit, statements
 from auditor.iam.knowledge import AccessLevel, ActionInfo, knowledge
@@ -52,14 +52,14 @@ def _broad_grants(statement: Statement, wanted, at_least: Breadth) -> tuple[tupl
     return tuple(found), broad
 
 
-@per_object()
+@per_content(action_and_resource_lists)
 def _writes_on_all(statement: Statement):
     # Every resource of one type (`network-interface/*`) is how a Create is scoped when the new
     # ARN is not known yet, usually with a request-tag condition: only `*` and account-wide count.
     return _broad_grants(statement, lambda a: a.access_level in _CHANGES and can_be_scoped(a), Breadth.SERVICE_WIDE)
 
 
-@per_object()
+@per_content(action_and_resource_lists)
 def _data_reads_on_all(statement: Statement):
     # Every secret or every object (`secret:*`, `*/*`) reads as much data as `*`.
     return _broad_grants(statement, lambda a: a.full.lower() in DATA_READS, Breadth.TYPE_WIDE)

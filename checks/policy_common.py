@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import action_list, per_content
 from auditor.iam.knowledge import ActionInfo, knowledge
 from auditor.model.finding import Severity
 from auditor.model.policy import Effect, Policy, Position, PrincipalEntry, Statement
@@ -77,7 +77,7 @@ def arn_values(statement: Statement) -> Iterator[tuple[str, str]]:
                 yield f"condition {clause.operator} {clause.key}", value
 
 
-@per_object(16384)
+@per_content(action_list, 16384)
 def statement_actions(statement: Statement) -> tuple[ActionInfo, ...]:
     """The known actions an Action element matches (empty for NotAction: it matches nearly all)."""
     if statement.not_action:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Iterable
 
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import action_list, per_content
 from auditor.evaluate.matching import action_matches
 from auditor.iam.knowledge import AccessLevel, ActionInfo, knowledge
 from auditor.iam.wildcards import has_wildcard
@@ -32,7 +32,7 @@ def grants_every_action(statement: Statement) -> bool:
     return not statement.not_action and any(matches_every_action(p) for p in statement.actions)
 
 
-@per_object()
+@per_content(action_list)
 def covered(statement: Statement, services: tuple[str, ...] | None = None) -> tuple[ActionInfo, ...]:
     """Every catalogued action the statement's Action (or what its NotAction leaves) covers,
     limited to `services` when given. Unknown names cover nothing (POL005 reports them)."""
@@ -69,7 +69,7 @@ def _names_by_service(pattern: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((s, frozenset(n)) for s, n in sorted(grouped.items()))
 
 
-@per_object()
+@per_content(action_list)
 def whole_services(statement: Statement) -> dict[str, tuple[str, ...]]:
     """Services whose every catalogued action the Action element covers through a wildcard,
     with the patterns that do it. Patterns matching every action are left to IAM001."""

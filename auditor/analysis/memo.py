@@ -102,6 +102,33 @@ def per_object(size: int = 65536):
     return decorate
 
 
+def per_content(key: Callable[[Any], Hashable], size: int = 65536):
+    """Memoise `func(statement, *args)` by `key(statement)` and the other arguments: for answers
+    that depend on a few of the statement's fields only (its Action list, say), which thousands of
+    distinct documents repeat. The answer must not hold the statement itself."""
+
+    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+        cache = BoundedCache(size)
+
+        @functools.wraps(func)
+        def wrapper(obj, *args):
+            return cache.get((key(obj), *args), lambda: func(obj, *args))
+
+        wrapper.cache = cache  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def action_list(statement) -> tuple:
+    """What an answer about the Action element depends on."""
+    return statement.actions, statement.not_action
+
+
+def action_and_resource_lists(statement) -> tuple:
+    return statement.actions, statement.not_action, statement.resources, statement.not_resource
+
+
 def clear_caches() -> None:
     """Empty every analysis cache: the policy objects they hold (and results about them) are
     released once a scan's checks are done. Later calls simply recompute."""
