@@ -105,3 +105,13 @@ def test_principals_with_the_same_access_share_one_encoded_entry():
     assert refs[USER_ARN] == refs[USER_ARN.replace("richard-roe", "copy")]
     assert refs[ROLE_ARN][:2] == refs[USER_ARN][:2] and refs[ROLE_ARN][2] != refs[USER_ARN][2]
     assert data["access"][refs[ROLE_ARN][2]][3] == []  # the unreached action is not shipped
+
+
+def test_a_finding_is_about_its_actions_services_else_its_resources():
+    from auditor.report.html_data import finding_services
+    from test_report_factory import PROJECT_ARN, make_finding
+
+    assert finding_services(make_finding(actions=("SES:SendEmail", "mobiletargeting:Get*", "ses:X"))) == (
+        "mobiletargeting", "ses")
+    assert finding_services(make_finding(actions=("*:Get",), resource_arn=PROJECT_ARN)) == ()  # a prefix, "*"
+    assert finding_services(make_finding(actions=("*",), resource_arn=PROJECT_ARN)) == ("mobiletargeting",)

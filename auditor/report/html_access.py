@@ -18,8 +18,8 @@ from auditor.report.records import ReportData
 # An action's value with its reach as text: a tuple C can hash (an enum member hashes in Python).
 _ACTION_VALUE = attrgetter("action", "access_level", "reach._value_", "resources", "conditional", "conditions",
                            "via")
-_HEAD = attrgetter("action", "access_level", "reach._value_")
-_TAIL = attrgetter("resources", "conditional", "conditions", "via")
+_FRONT = attrgetter("action", "access_level", "reach._value_", "resources", "conditional", "conditions")
+_VIA = attrgetter("via")
 _REACH = attrgetter("reach._value_")
 _ROW = "[{},{}]"  # [action, level, reach, [resources], conditional, [conditions], [via]]
 _NONE = Reach.NONE.value
@@ -46,18 +46,15 @@ class AccessTable:
         self._by_id: dict[int, int] = {}  # any block, and representatives (see ReportData.representative)
         self._by_hash: dict[int, list[tuple[ServiceAccess, int]]] = {}
         self._lists = lists
-        self._heads = _Known(self._head)
-        self._tails = _Known(self._tail)
+        self._fronts = _Known(self._front)
 
-    def _head(self, key: tuple[str, str, str], add: bool) -> str | None:
-        indices = list(map(self.strings.__getitem__ if add else self.strings.get, key))
-        return None if None in indices else "{},{},{}".format(*indices)
-
-    def _tail(self, key: tuple[tuple[str, ...], bool, tuple[str, ...], tuple[str, ...]], add: bool) -> str | None:
-        resources, conditional, conditions, via = key
+    def _front(self, key: tuple[str, str, str, tuple[str, ...], bool, tuple[str, ...]], add: bool) -> str | None:
+        """"action,level,reach,[resources],conditional,[conditions]" of a row, in that order."""
+        action, level, reach, resources, conditional, conditions = key
+        get = self.strings.__getitem__ if add else self.strings.get
         texts = self._lists.__getitem__ if add else self._lists.known
-        lists = (texts(resources), texts(conditions), texts(via))
-        return None if None in lists else f"{lists[0]},{conditional:d},{lists[1]},{lists[2]}"
+        parts = (get(action), get(level), get(reach), texts(resources), texts(conditions))
+        return None if None in parts else "{},{},{},{},{:d},{}".format(*parts[:4], conditional, parts[4])
 
     def __call__(self, svc: ServiceAccess) -> int:
         i = self._by_id.get(id(svc))
@@ -91,19 +88,20 @@ class AccessTable:
         return f"[{get(svc.service)},{get(facts.summary)},{get(facts.top_level)},[{rows}]]"
 
     def _rows(self, actions: tuple[Any, ...]) -> str:
-        """The rows' JSON, made in C from two memos: an action's name, level and reach (its head), and
-        the rest of its row (its tail). A memo answers None while one of the strings is not in the
-        table yet; those rows are then finished one by one, in order, adding the strings. The others
-        add nothing, so the table grows exactly as if every row had been made in order."""
-        heads = list(map(self._heads.__getitem__, map(_HEAD, actions)))
-        tails = list(map(self._tails.__getitem__, map(_TAIL, actions)))
-        if None in heads or None in tails:
+        """The rows' JSON, made in C from memos of their two parts: all but the grants (front: a few
+        thousand distinct ones in a large account), and the grants (via), which vary the most. A
+        memo answers None while one of the strings is not in the table yet; those rows are then
+        finished one by one, in order, adding the strings. The others add nothing, so the table
+        grows exactly as if every row had been made in order."""
+        fronts = list(map(self._fronts.__getitem__, map(_FRONT, actions)))
+        vias = list(map(self._lists.get, map(_VIA, actions)))  # C only, no Python call on a miss
+        if None in fronts or None in vias:
+            lists = self._lists
             for i, a in enumerate(actions):
-                if heads[i] is None or tails[i] is None:
-                    # The head's strings enter the table before the tail's.
-                    heads[i] = heads[i] or self._heads.adding(_HEAD(a))
-                    tails[i] = tails[i] or self._tails.adding(_TAIL(a))
-        return ",".join(map(_ROW.format, heads, tails))
+                # A row's strings enter the table front first, then via.
+                fronts[i] = fronts[i] or self._fronts.adding(_FRONT(a))
+                vias[i] = vias[i] or lists[a.via]
+        return ",".join(map(_ROW.format, fronts, vias))
 
 
 class _Known(dict):

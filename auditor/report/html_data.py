@@ -46,26 +46,36 @@ Scratch = Callable[[], ContextManager[TextIO]]
 
 def finding_services(f: Finding) -> tuple[str, ...]:
     """Services a finding is about: its actions' prefixes, else its resource's service."""
-    return _services(f.actions, f.resource_arn, f.resources)
+    names = _action_services(f.actions)
+    return _arn_services(f.resource_arn, f.resources) if names is None else names
 
 
-@functools.lru_cache(maxsize=65536)
-def _services(actions: tuple[str, ...], resource_arn: str, resources: tuple[str, ...]) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=16384)
+def _action_services(actions: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Sorted prefixes of the actions but "*"; None when no action has a prefix (then the ARNs say).
+    Findings repeat the same action lists, so this is cached by the list alone."""
     names = set(map(_prefix, actions))
     names.discard(None)
     if not names:
-        for arn in (resource_arn, *resources):
-            parts = split_arn(arn)
-            if parts is not None and parts.service:
-                names.add(parts.service)
+        return None
+    names.discard("*")
+    return tuple(sorted(names))
+
+
+@functools.lru_cache(maxsize=16384)
+def _arn_services(resource_arn: str, resources: tuple[str, ...]) -> tuple[str, ...]:
+    names = set()
+    for arn in (resource_arn, *resources):
+        parts = split_arn(arn)
+        if parts is not None and parts.service:
+            names.add(parts.service)
     names.discard("*")
     return tuple(sorted(names))
 
 
 @functools.lru_cache(maxsize=16384)
 def _prefix(action: str) -> str | None:
-    """The lower-case service prefix of an action, None without one (findings list thousands of
-    actions, but few distinct ones)."""
+    """The lower-case service prefix of an action, None without one."""
     return action.split(":", 1)[0].lower() if ":" in action else None
 
 
