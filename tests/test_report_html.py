@@ -115,3 +115,90 @@ def test_a_finding_is_about_its_actions_services_else_its_resources():
         "mobiletargeting", "ses")
     assert finding_services(make_finding(actions=("*:Get",), resource_arn=PROJECT_ARN)) == ()  # a prefix, "*"
     assert finding_services(make_finding(actions=("*",), resource_arn=PROJECT_ARN)) == ("mobiletargeting",)
+
+
+def _reference_page_data(result):
+    """The data block as it was first written (one dict, every string indexed in encounter order):
+    the oracle the streamed, memoised encoder must match byte for byte."""
+    from auditor.model.access import SERVICE_LABELS, Reach
+    from auditor.report.html_data import PRINCIPAL_COLUMNS, finding_services
+    from auditor.report.records import ENUM_TEXT, sorted_findings, sorted_principals
+
+    strings, index = [], {}
+
+    def s(text):
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(text)
+        return index[text]
+
+    def many(items):
+        return [s(t) for t in items]
+
+    def finding_row(f):
+        row = [f.fingerprint, s(f.check_id), int(f.severity), f.message, s(f.account_id), s(f.region),
+               s(f.resource_type), s(f.resource_arn), s(f.principal_type), s(f.principal_name), s(f.principal_arn),
+               s(f.policy_name), s(f.policy_arn), s(ENUM_TEXT[f.policy_type]), f.statement_index, s(f.statement_sid),
+               many(f.actions), many(f.resources), many(f.condition_keys), s(ENUM_TEXT[f.status]),
+               s(f.suppressed_by), s(f.file), f.line, f.column, [s(x) for pair in f.evidence for x in pair]]
+        return row + [many(finding_services(f))]
+
+    blocks, block_index = [], {}
+
+    def access(svc):
+        if svc not in block_index:
+            rows = [[s(a.action), s(a.access_level), s(a.reach.value), many(a.resources), int(a.conditional),
+                     many(a.conditions), many(a.via)] for a in svc.actions if a.reach is not Reach.NONE]
+            block_index[svc] = len(blocks)
+            blocks.append([s(svc.service), s(svc.summary), s(svc.top_level), rows])
+        return block_index[svc]
+
+    checks = {}
+    for f in (*result.findings, *result.resolved):
+        checks.setdefault(f.check_id, {"name": f.check_name, "title": f.title, "remediation": f.remediation,
+                                       "doc_url": f.doc_url})
+    findings = [finding_row(f) for f in sorted_findings(result.findings)]
+    resolved = [finding_row(f) for f in sorted_findings(result.resolved)]
+    principals = [[s(p.account_id), s(p.principal_type), s(p.principal_name), s(p.principal_arn), s(p.archetype),
+                   s(p.nearest_archetype), many(p.excess), [access(svc) for svc in p.services],
+                   s(p.suggested_policy) if p.suggested_policy else None, s(p.declared_archetype),
+                   many(p.excess_scopes)] for p in sorted_principals(result.principals)]
+    return {"columns": list(FINDING_COLUMNS), "principal_columns": list(PRINCIPAL_COLUMNS),
+            "service_labels": SERVICE_LABELS, "checks": dict(sorted(checks.items())), "strings": strings,
+            "findings": findings, "resolved": resolved, "principals": principals, "access": blocks}
+
+
+def _access_variety():
+    """Principals whose blocks are shared objects, equal copies, differ only in grants, carry
+    unreached actions, and bring new strings in the middle of otherwise known rows."""
+    from dataclasses import replace
+
+    from auditor.model.access import ActionAccess, PrincipalAccess, Reach, ServiceAccess
+    from test_report_factory import ACCOUNT, PROJECT_ARN
+
+    def action(name, via, reach=Reach.ALL, level="Write", resources=(), conditions=()):
+        return ActionAccess(f"mobiletargeting:{name}", level, reach, resources, bool(conditions), conditions, via)
+
+    common = tuple(action(n, ("admin #0",)) for n in ("GetApps", "GetApp", "DeleteApp"))
+    shared = ServiceAccess("mobiletargeting", common)
+    principals = []
+    for i in range(12):
+        grant = (f"policy-{i % 5} #{i % 3}",)
+        own = ServiceAccess("mobiletargeting", common[:2] + (
+            action("UpdateApp", grant, Reach.SOME, resources=(PROJECT_ARN,)),
+            action("CreateApp", ("admin #0",), conditions=(f"aws:SourceIp IpAddress 10.0.{i % 4}.0/24",)),
+            action("TagResource", grant, Reach.NONE, level="Tagging"),
+        ))
+        services = (shared if i % 2 else replace(shared), own if i % 3 else replace(own), ServiceAccess("ses", ()))
+        principals.append(PrincipalAccess(ACCOUNT, "role", f"role-{i}", f"arn:aws:iam::{ACCOUNT}:role/role-{i}",
+                                          services, excess=(f"ses:Send{i % 2}",),
+                                          suggested_policy="{}" if i % 4 else "",
+                                          excess_scopes=(f"ses:Send{i % 2} on all",) if i % 2 else ()))
+    return principals
+
+
+def test_the_data_block_is_what_the_first_encoder_wrote():
+    from test_report_factory import many_findings
+
+    for result in (hostile_result(), make_result(many_findings(700), principals=_access_variety())):
+        assert _html(result).count(embed_json(_reference_page_data(result))) == 1
