@@ -9,7 +9,7 @@ from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
 from auditor.analysis.describe import policy_ref
-from auditor.analysis.memo import clear_caches
+from auditor.analysis.memo import clear_caches, per_object
 from auditor.parse.render import EVIDENCE_KEY, statement_json
 from auditor.registry import Check, CheckOptions, Hit, PolicyContext, Scope, Subject, load_checks
 
@@ -87,7 +87,14 @@ def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[t
     # Reports show (and highlight) the statement a finding is about; the text is not in the fingerprint.
     if statement is None or any(k == EVIDENCE_KEY for k, _ in evidence):
         return evidence
-    return evidence + ((EVIDENCE_KEY, statement_json(statement)),)
+    return evidence + ((EVIDENCE_KEY, _statement_text(statement)),)
+
+
+@per_object()
+def _statement_text(statement) -> str:
+    # By identity: hashing a Statement (its conditions and principals) for each finding costs more
+    # than the text, and many findings point at the same statement.
+    return statement_json(statement)
 
 
 def run_policy_checks(ctx: PolicyContext, selection: Selection, *, in_scan: bool = False,
