@@ -1,10 +1,10 @@
 """The `access` table of findings.html: each distinct ServiceAccess block once, as JSON text.
 
 A large account has tens of thousands of blocks (one per principal and service) but far fewer
-distinct ones, and the distinct ones still hold close to a million action rows. Blocks are told
-apart by value through a hash computed in C, and a block whose strings are all in the table
-already is encoded column by column with C-level maps; only the rows that bring a new string are
-made one by one, adding it to the string table in document order.
+distinct ones, and the distinct ones still hold close to a million action rows. Rows are made in C
+from memos of their parts; only the rows that bring a new string are made one by one, adding it
+to the string table in document order. Blocks are told apart by value through a hash of their
+row text.
 """
 from __future__ import annotations
 
@@ -67,25 +67,32 @@ class AccessTable:
         return i
 
     def _by_value(self, svc: ServiceAccess) -> int:
-        bucket = self._by_hash.setdefault(_value_hash(svc), [])
+        """The entry of a block equal to `svc`, made if there is none yet.
+
+        Equal blocks have equal row texts, so the rows are made first (a block equal to an earlier
+        one adds no string: the earlier one added them all) and their text is hashed with the block's
+        other fields, in C. A block with unreached actions (not shipped, but part of its value)
+        hashes its full value instead. The hash only finds candidates; `==` decides.
+        """
+        actions = svc.actions
+        unreached = _NONE in map(_REACH, actions)
+        if unreached:
+            actions = tuple(a for a in actions if a.reach is not Reach.NONE)
+        rows = self._rows(actions)
+        key = _value_hash(svc) if unreached else hash((svc.service, svc.recorded_summary, svc.recorded_top_level,
+                                                       rows))
+        bucket = self._by_hash.setdefault(key, [])
         for other, i in bucket:
             if other == svc:
                 return i
         i = self.count
         self.count += 1
         bucket.append((svc, i))
-        self.emit(self._encode(svc))
-        return i
-
-    def _encode(self, svc: ServiceAccess) -> str:
-        actions = svc.actions
-        if _NONE in map(_REACH, actions):  # unreached actions are not shipped
-            actions = tuple(a for a in actions if a.reach is not Reach.NONE)
-        rows = self._rows(actions)
         # The block's own strings enter the table after its rows' (the order the page was first written in).
         get = self.strings.__getitem__
         facts = self.data.overview(svc)
-        return f"[{get(svc.service)},{get(facts.summary)},{get(facts.top_level)},[{rows}]]"
+        self.emit(f"[{get(svc.service)},{get(facts.summary)},{get(facts.top_level)},[{rows}]]")
+        return i
 
     def _rows(self, actions: tuple[Any, ...]) -> str:
         """The rows' JSON, made in C from memos of their two parts: all but the grants (front: a few
