@@ -96,18 +96,22 @@ class AccessTable:
 
     def _rows(self, actions: tuple[Any, ...]) -> str:
         """The rows' JSON, made in C from memos of their two parts: all but the grants (front: a few
-        thousand distinct ones in a large account), and the grants (via), which vary the most. A
-        memo answers None while one of the strings is not in the table yet; those rows are then
-        finished one by one, in order, adding the strings. The others add nothing, so the table
-        grows exactly as if every row had been made in order."""
+        thousand distinct ones in a large account), and the grants (via), which vary the most.
+
+        The front memo answers None while one of its strings is not in the table yet. When every
+        front is known, only the grants can add strings, and one pass over them in row order adds
+        them as the rows would have; otherwise (rarely) the rows are made one by one, in order.
+        """
         fronts = list(map(self._fronts.__getitem__, map(_FRONT, actions)))
-        vias = list(map(self._lists.get, map(_VIA, actions)))  # C only, no Python call on a miss
-        if None in fronts or None in vias:
-            lists = self._lists
+        lists = self._lists
+        if None in fronts:
+            vias = []
             for i, a in enumerate(actions):
                 # A row's strings enter the table front first, then via.
                 fronts[i] = fronts[i] or self._fronts.adding(_FRONT(a))
-                vias[i] = vias[i] or lists[a.via]
+                vias.append(lists[a.via])
+        else:
+            vias = list(map(lists.__getitem__, map(_VIA, actions)))
         return ",".join(map(_ROW.format, fronts, vias))
 
 
