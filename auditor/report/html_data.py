@@ -26,7 +26,7 @@ from auditor.report.html_access import AccessTable
 from auditor.report.html_strings import ListTexts, PairListTexts, StringTable
 from auditor.report.records import ENUM_TEXT, ReportData
 
-# Finding fields in the order the script reads them (see `_finding_row`). `services` is derived.
+# Finding fields in the order the script reads them (see PageRows.finding). `services` is derived.
 FINDING_COLUMNS: tuple[str, ...] = (
     "fingerprint", "check_id", "severity", "message", "account_id", "region", "resource_type", "resource_arn",
     "principal_type", "principal_name", "principal_arn", "policy_name", "policy_arn", "policy_type",
@@ -37,7 +37,7 @@ PRINCIPAL_COLUMNS: tuple[str, ...] = (
     "account_id", "principal_type", "principal_name", "principal_arn", "archetype", "nearest_archetype",
     "excess", "services", "suggested_policy", "declared_archetype", "excess_scopes",
 )
-BATCH = 512  # rows encoded per call of the C encoder
+BATCH = 512  # rows joined per write
 COPY_CHUNK = 1 << 20
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -115,8 +115,8 @@ class PageRows:
         get, lists = self.strings.__getitem__, self.lists.__getitem__
         return _PRINCIPAL_ROW.format(
             get(p.account_id), get(p.principal_type), get(p.principal_name), get(p.principal_arn),
-            get(p.archetype), get(p.nearest_archetype), lists(p.excess), ",".join(map(str, map(self.access, p.services))),
-            get(suggested) if suggested else "null",
+            get(p.archetype), get(p.nearest_archetype), lists(tuple(p.excess)),
+            ",".join(map(str, map(self.access, p.services))), get(suggested) if suggested else "null",
             get(getattr(p, "declared_archetype", "") or ""),
             lists(tuple(getattr(p, "excess_scopes", ()) or ())),
         )
@@ -161,7 +161,7 @@ def write_page_data(data: ReportData, out: TextIO, scratch: Scratch) -> None:
     `embed_json` of the whole document, without ever holding the whole document."""
     result = data.result
     with scratch() as rows, scratch() as blocks:
-        write_block = _Joined(blocks.write)
+        write_block = _CommaSeparated(blocks.write)
         page = PageRows(data, lambda text: write_block(escape_script_text(text)))
         # findings, resolved and principals, in document order; strings enter the table as they go
         for key, items, encode_row in (
@@ -190,7 +190,7 @@ def write_page_data(data: ReportData, out: TextIO, scratch: Scratch) -> None:
         out.write("]}")
 
 
-class _Joined:
+class _CommaSeparated:
     """Writes items with a comma between them."""
 
     def __init__(self, write: Callable[[str], Any]) -> None:
