@@ -6,14 +6,20 @@ out-of-scope requests; contexts with source IPs, tags and user names; some resou
 boundaries), writes them to a temporary JSONL file and runs the batch in-process (and, with
 --subprocess, through the installed command line too).
 
-    python3 -m benchmarks.bench_simulate [-n 200000] [--subprocess] [--profile]
+    python3 -m benchmarks.bench_simulate [-n 200000] [--subprocess] [--profile] [--phases]
+
+The in-process figure runs the command's own loop (`simulate.write_decisions`) with an output
+stream that counts decisions; the subprocess figure runs the command in a new process and
+reports its wall time and its CPU time (start-up included).
 """
 from __future__ import annotations
 
 import argparse
+import compileall
 import cProfile
-import os
+import gc
 import json
+import os
 import pstats
 import random
 import resource
@@ -110,18 +116,76 @@ def generate(n: int, seed: int = 7) -> Iterator[str]:
         yield json.dumps(case)
 
 
+DECISIONS = ("Allowed", "ImplicitlyDenied", "ExplicitlyDenied", "Error")
+
+
+class _Tally:
+    """An output stream that counts decisions in what it is given (a chunk of lines at a time)."""
+
+    line_buffering = False
+
+    def __init__(self):
+        self.decisions = dict.fromkeys(DECISIONS, 0)
+        self._labels = [(f'"decision": "{d}"', d) for d in DECISIONS]
+
+    def write(self, text: str) -> None:
+        for label, decision in self._labels:
+            self.decisions[decision] += text.count(label)
+
+    def flush(self) -> None:
+        pass
+
+
 def run_in_process(path: Path, runner) -> tuple[float, float, int, dict[str, int]]:
-    decisions = dict.fromkeys(("Allowed", "ImplicitlyDenied", "ExplicitlyDenied", "Error"), 0)
-    labels = [(f'"decision": "{d}"', d) for d in decisions]
+    """The command's own loop (`simulate.write_decisions`) over the file, in this process."""
+    from auditor.commands.simulate import write_decisions
+
+    sink = _Tally()
     start, cpu_start = time.perf_counter(), time.process_time()
-    with open(path, "rb") as stream, open(os.devnull, "w") as sink:
-        for number, line in enumerate(stream, start=1):
-            out = runner.run_line(line, number)
-            if out is not None:
-                sink.write(out + "\n")
-                decisions[next(d for label, d in labels if label in out)] += 1
+    with open(path, "rb") as stream:
+        write_decisions(runner, stream, sink)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    return elapsed, cpu, sum(decisions.values()), decisions
+    return elapsed, cpu, sum(sink.decisions.values()), sink.decisions
+
+
+def phases(path: Path, runner) -> dict[str, float]:
+    """CPU microseconds per case of each step of the common path, on a runner that has seen the
+    file: reading lines, reading a case (id, known policies, request JSON), building the request,
+    deciding, writing the output line. Each step runs over the previous step's results."""
+    from auditor.evaluate.batch import _AFTER_ID, RESOURCE_POLICY_LABEL, _encode_string, request_parts
+    from auditor.evaluate.caseread import read_known
+    from auditor.evaluate.engine import decide
+
+    def timed(step):
+        # Without the collector: the run itself keeps no results, these lists would make it scan.
+        gc.disable()
+        try:
+            start = time.process_time()
+            result = step()
+            return result, time.process_time() - start
+        finally:
+            gc.enable()
+
+    def read_stream():
+        with open(path, "rb") as stream:
+            return list(stream)
+
+    lines, t_lines = timed(read_stream)
+    parts, t_read = timed(lambda: [read_known(line, runner._sections) for line in lines])
+    known = [p for p in parts if p is not None]
+    requests, t_request = timed(lambda: [request_parts(p[2]) for p in known])
+
+    def decide_all():
+        return [decide(*request, ids, rp, bounds, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
+                for request, (_, (ids, rp, bounds, id_labels, b_labels), _) in zip(requests, known)]
+
+    decisions, t_decide = timed(decide_all)
+    _, t_write = timed(lambda: [f'{{"id": {p[0]}{_AFTER_ID[d._value_]}{_encode_string(detail)}}}'
+                                for p, (d, detail) in zip(known, decisions)])
+    n, k = len(lines), max(1, len(known))
+    return {"lines read from the file": t_lines / n * 1e6, "case read (id, known policies, request JSON)":
+            t_read / n * 1e6, "request built": t_request / k * 1e6, "decided": t_decide / k * 1e6,
+            "output line": t_write / k * 1e6, "share of lines on this path (%)": 100 * len(known) / n}
 
 
 def json_baseline(path: Path) -> float:
@@ -133,18 +197,38 @@ def json_baseline(path: Path) -> float:
     return time.process_time() - start
 
 
-def run_subprocess(path: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "auditor", "simulate", "--batch", str(path)], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+# Runs the command and reports its resource use: a small process of its own, because a child
+# counts as its peak memory whatever it shared with its parent before starting the command.
+_LAUNCHER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run([sys.executable, "-m", "auditor", "simulate", "--batch", sys.argv[1]], check=True,
+               stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+"""
+
+
+def run_subprocess(path: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak MB) of `python -m auditor simulate --batch FILE` in a new process,
+    start-up included.
+
+    The package's bytecode is compiled first, as installing it does: with PYTHONDONTWRITEBYTECODE
+    set (as in some sandboxes) every start would otherwise compile the changed modules again."""
+    compileall.compile_dir(ROOT / "auditor", quiet=1)
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, str(path)], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    wall, cpu, peak_mb = (float(x) for x in out.split())
+    return wall, cpu, peak_mb
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=100_000, help="number of cases (default 100000)")
     parser.add_argument("--subprocess", action="store_true", help="also time `python -m auditor simulate --batch`")
-    parser.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
+    parser.add_argument("--profile", action="store_true", help="print the top functions by internal time")
+    parser.add_argument("--phases", action="store_true", help="print CPU time per case of each step")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,14 +257,17 @@ def main(argv: list[str] | None = None) -> int:
         # batch whose cases share their policies.
         _, warm_cpu, _, _ = run_in_process(path, runner)
         print(f"second pass (all policies cached): {count / warm_cpu:,.0f} evaluations/s of CPU time")
+        if args.phases:
+            for name, value in phases(path, runner).items():
+                print(f"  {name}: {value:.2f}" + ("" if name.startswith("share") else " us/case"))
         floor = json_baseline(path)
         print(f"baseline: json.loads alone {count / floor:,.0f} lines/s of CPU time; "
               f"the batch costs {cpu / floor:.1f}x that")
         if args.subprocess:
-            wall = run_subprocess(path)
-            child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"subprocess: {args.n / wall:,.0f} evaluations/s end to end ({wall:.2f} s, "
-                  f"peak RSS {child_mb:.0f} MB)")
+            wall, child_cpu, child_mb = run_subprocess(path)
+            print(f"subprocess: {args.n / wall:,.0f} evaluations/s end to end ({wall:.2f} s wall), "
+                  f"{args.n / child_cpu:,.0f}/s of CPU time ({child_cpu:.2f} s, start-up included); "
+                  f"peak RSS {child_mb:.0f} MB")
     return 0
 
 

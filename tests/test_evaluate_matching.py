@@ -59,3 +59,33 @@ ARNS = [
 @pytest.mark.parametrize("pattern, arn, expected", ARNS)
 def test_arn_matches(pattern, arn, expected):
     assert arn_matches(pattern, arn) is expected
+
+
+def test_templates_with_a_literal_tail_match_as_their_compiled_instances():
+    """A Resource whose variables end it (`.../user/${aws:username}`) is matched by its fixed
+    beginning and an endswith test: the same answers as compiling each instance."""
+    from itertools import product
+
+    from auditor.evaluate.compiled import ResourceMatcher, _resolved_arn
+    from auditor.evaluate.variables import parse_template, resolve
+
+    patterns = [
+        "arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/${aws:username}/x:y",
+        "arn:aws:s3:::b/${aws:username}", "arn:aws:s3:::b*/${aws:username}${*}", "arn:aws:*:${aws:x}",
+        "arn:aws:s3:::${aws:username}", "${aws:username}", "arn:*:${aws:username}:${aws:x}",
+        "arn:aws:s3:*${aws:x}:y",  # the star keeps to its segment: the tail's ":" counts
+        "arn:aws:s3:::b/${aws:username}/*",  # a wildcard after the variable: compiled per value
+    ]
+    values = ["alice", "", "a:b", "a*", "x/y", "user/alice"]
+    resources = ["arn:aws:iam::111122223333:user/alice", "arn:aws:iam::1:2:user/alice", "arn:aws:iam::1:user/alice/x:y",
+                 "arn:aws:s3:::b/alice", "arn:aws:s3:::bb/alice*", "arn:aws:s3:::b/a:b", "arn:aws:s3:::b/a*",
+                 "arn:aws:s3:::alice", "alice", "arn:aws:s3:::b/alice/k", "arn:aws:q:a:b", "arn:aws:q:a*",
+                 "arn:p:alice:a:b", "arn:p:x:alice:a:b", "arn:aws:s3:a:balice:y", "arn:aws:s3:balice:y", ""]
+    checked = 0
+    for pattern, username, x, resource in product(patterns, values, values, resources):
+        context = {"aws:username": (username,), "aws:x": (x,)}
+        chunks = resolve(parse_template(pattern, True), context)
+        expected = _resolved_arn(chunks)(resource) is not None
+        assert ResourceMatcher([pattern], True)(resource, context) is expected, (pattern, username, x, resource)
+        checked += expected
+    assert checked > 20

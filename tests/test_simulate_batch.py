@@ -93,6 +93,9 @@ class GeneralOnly(BatchRunner):
     def _common(self, line):
         return None
 
+    def _decided(self, case_id, policies, raw_request):
+        return None
+
 
 def mutations(lines):
     """The generated lines, and each in a form the fast path must decline or read differently."""
@@ -121,7 +124,7 @@ def mutations(lines):
 def test_fast_path_writes_what_the_general_path_writes():
     lines = list(mutations(list(generate(400, seed=5))))
     fast, general = BatchRunner(), GeneralOnly()
-    for number, line in enumerate(lines * 2, start=1):
+    for number, line in enumerate(lines * 2 + [line.encode() for line in lines], start=1):
         assert fast.run_line(line, number) == general.run_line(line, number), line
     # The same policies were compiled, in the same order: the caches agree as well.
     assert list(fast._policies) == list(general._policies)
@@ -153,9 +156,9 @@ def test_unusable_policy_stops_compiling_where_the_general_path_stops():
 
 
 def test_common_layout_reader():
-    from auditor.evaluate.caseread import KnownTexts, read_common
+    from auditor.evaluate.caseread import KnownTexts, Sections, read_common, read_known
 
-    known, sections = KnownTexts(), {}
+    known, sections = KnownTexts(), Sections(10)
     line = json.dumps({"id": 3, "identity_policies": [POLICY, json.dumps(POLICY)], "resource_policy": None,
                        "permission_boundaries": [POLICY], "request": REQUEST})
     case_id, policies, request, section = read_common(line, known, sections)
@@ -163,16 +166,40 @@ def test_common_layout_reader():
     identities, resource_policy, boundaries = policies
     assert [value for _, value in identities] == [POLICY, json.dumps(POLICY)] and resource_policy is None
     assert [json.loads(raw) for raw, _ in boundaries] == [POLICY]
-    sections[section] = "resolved"
+    assert read_known(line.encode(), sections) is None  # the section is not known yet
+    sections.add(section, "resolved")
     assert read_common(line.replace('"id": 3', '"id": "x"'), known, sections) == ('"x"', "resolved", REQUEST, None)
+    assert read_known(line.replace('"id": 3', '"id": "é"').encode(), sections) == ('"é"', "resolved", REQUEST)
+    assert read_known(line.encode() + b"\r\n", sections) == ("3", "resolved", REQUEST)
     for other in (
         line.replace('"id": 3', '"id": 3.0'),  # an id that is not written back as read
         line.replace('"id": 3', '"id": "\\u0078"'),
         line.replace('"id": 3', '"id": -0'),
+        line.replace('"id": 3', '"id": 03'),
         line.replace(', "resource_policy": null', ', "resource_policy": 5'),
         line.replace('"request": {', '"request" : {'),
         line[:-1] + ', "more": 1}',
         line + " x",
         json.dumps({"identity_policies": [], "id": 3, "request": REQUEST}),
     ):
-        assert read_common(other, known, {}) is None, other
+        assert read_common(other, known, Sections(10)) is None, other
+        assert read_known(other.encode(), sections) is None, other
+    assert read_known(line.encode().replace(b"s3:GetObject", b"s3:\xff"), sections) is None  # not UTF-8
+
+
+def test_sections_are_found_by_text_and_by_bytes():
+    from auditor.evaluate.caseread import Sections
+
+    sections = Sections(3)
+    texts = [", a" * n for n in range(1, 4)] + ["é" * 40, "x" * 40]
+    for n, text in enumerate(texts[:3]):
+        sections.add(text, n)
+    for n, text in enumerate(texts[:3]):
+        line = "{" + text + "}"
+        assert sections.find(line, 1, len(line) - 1) == n
+        assert sections.find(line.encode(), 1, len(line.encode()) - 1) == n
+        assert sections.find(line, 0, len(line) - 1) is None
+    sections.add(texts[3], "full")  # a fourth: the index starts again
+    assert sections.find(texts[0], 0, len(texts[0])) is None
+    assert sections.find(texts[3].encode(), 0, 80) == "full" and sections.find(texts[3], 0, 40) == "full"
+    assert sections.find(texts[4], 0, 40) is None  # same length, other text

@@ -201,9 +201,13 @@ def test_cached_policies_and_sections_change_nothing():
 
 def test_general_path_agrees(monkeypatch):
     monkeypatch.setattr(BatchRunner, "_common", lambda self, line: None)
-    assert run(BatchRunner()) == EXPECTED
+    monkeypatch.setattr(BatchRunner, "_decided", lambda self, *parts: None)
+    runner = BatchRunner()
+    assert run(runner) == EXPECTED
+    assert [runner.run_line(line.encode(), n) for n, line in enumerate(LINES, start=1)] == EXPECTED
 
 
 def test_bytes_lines_decide_as_text_lines():
     runner = BatchRunner()
-    assert [runner.run_line(line.encode(), n) for n, line in enumerate(LINES, start=1)] == EXPECTED
+    for _ in range(2):  # the second round reads most lines without decoding them whole
+        assert [runner.run_line(line.encode(), n) for n, line in enumerate(LINES, start=1)] == EXPECTED

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
-from auditor.evaluate.caseread import CaseReader, KnownTexts, read_common
+from auditor.evaluate.caseread import CaseReader, KnownTexts, Sections, read_common, read_known
 from auditor.evaluate.engine import RESOURCE_POLICY_LABEL, decide, default_labels
 from auditor.evaluate.request import Decision, Request
 from auditor.model.policy import Policy
@@ -18,7 +18,7 @@ from auditor.parse.policy import parse_policy
 
 ERROR = "Error"
 _POLICY_CACHE_LIMIT = 100_000
-_SECTION_LIMIT = 16_384
+_SECTION_LIMIT = 8192
 # A known section: identity policies, resource policy, boundaries, and their default labels.
 _Section = tuple
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
@@ -84,10 +84,24 @@ def request_parts(raw: Any) -> tuple[str, str, str, dict[str, tuple[str, ...]], 
         raise CaseError("request.context must be an object")
     context: dict[str, tuple[str, ...]] = {}
     for key, value in raw_context.items():
-        lowered = key.lower()
+        lowered = _lower_keys.get(key)
+        if lowered is None:
+            lowered = _lower_key(key)
         values = (value,) if type(value) is str else _strings(value, f"request.context[{key!r}]")
         context[lowered] = context[lowered] + values if lowered in context else values
     return principal, action, resource, context, owner
+
+
+# Context keys in lower case, per key as written: cases repeat the same few keys, and a lower-
+# case text already made (with its hash) is cheaper to store than a new one.
+_lower_keys: dict[str, str] = {}
+
+
+def _lower_key(key: str) -> str:
+    if len(_lower_keys) >= 4096:
+        _lower_keys.clear()
+    lowered = _lower_keys[key] = key.lower()
+    return lowered
 
 
 def _encode_id(case_id: Any) -> str:
@@ -125,9 +139,9 @@ class BatchRunner:
         # The text of each usable policy of a line -> what `_compiled` answers for it, found in
         # place in the next lines. Cleared with `_policies`, so that it always agrees with it.
         self._texts: KnownTexts[CompiledPolicy] = KnownTexts()
-        # The policy members of a line, as text -> their compiled policies and labels (see
-        # read_common). Cleared with `_policies` too.
-        self._sections: dict[str, _Section] = {}
+        # The policy members of a line -> their compiled policies and labels (see Sections).
+        # Cleared with `_policies` too.
+        self._sections: Sections[_Section] = Sections(_SECTION_LIMIT)
 
     def _remember(self, key: str, value: CompiledPolicy | str) -> CompiledPolicy | str:
         if len(self._policies) >= _POLICY_CACHE_LIMIT:
@@ -200,9 +214,17 @@ class BatchRunner:
         if parts is None:
             return None
         case_id, policies, raw_request, section = parts
-        try:
-            if section is not None:
+        if section is not None:
+            try:
                 policies = self._section(section, *policies)
+            except CaseError:
+                return None
+        return self._decided(case_id, policies, raw_request)
+
+    def _decided(self, case_id: str, policies: _Section, raw_request: Any) -> str | None:
+        """The output line of a case read by read_common or read_known; None when its request
+        is not right (the general path then says why)."""
+        try:
             principal, action, resource, context, owner = request_parts(raw_request)
         except CaseError:
             return None
@@ -226,9 +248,7 @@ class BatchRunner:
             boundaries = compiled[len(identities) + 1 :]
         resolved = (identities, resource_policy, boundaries, *default_labels(len(identities), len(boundaries)))
         if not fresh:
-            if len(self._sections) >= _SECTION_LIMIT:
-                self._sections.clear()
-            self._sections[section] = resolved
+            self._sections.add(section, resolved)
         return resolved
 
     def _decoded(self, slot: tuple[str, Any]) -> CompiledPolicy:
@@ -241,6 +261,13 @@ class BatchRunner:
         """The output line (without newline) for one input line; None for a blank line."""
         case_id = None
         try:
+            if type(line) is bytes and number != 1:  # line 1 may start with a byte-order mark
+                # A line whose policies are all known is read without decoding it whole.
+                parts = read_known(line, self._sections)
+                if parts is not None:
+                    out = self._decided(*parts)
+                    if out is not None:
+                        return out
             if not isinstance(line, str):
                 try:
                     line = line.decode("utf-8")

@@ -128,7 +128,8 @@ class CaseReader:
 class _Layout:
     """Member separators and names as one serialiser writes them."""
 
-    __slots__ = ("head", "comma", "identities", "resource_policy", "boundaries", "request")
+    __slots__ = ("head", "comma", "identities", "resource_policy", "boundaries", "request",
+                 "head_bytes", "request_bytes")
 
     def __init__(self, comma: str, colon: str):
         self.head = '{"id"' + colon
@@ -137,15 +138,69 @@ class _Layout:
         self.resource_policy = f'{comma}"resource_policy"{colon}'
         self.boundaries = f'{comma}"permission_boundaries"{colon}['
         self.request = f'{comma}"request"{colon}{{'
+        self.head_bytes, self.request_bytes = self.head.encode(), self.request.encode()
 
 
 _SPACED = _Layout(", ", ": ")  # json.dumps
 _COMPACT = _Layout(",", ":")  # JSON.stringify, jq -c, json.dumps(separators=(",", ":"))
 # An id whose JSON text is also its output text: an integer as Python writes it back, or a
 # string without escapes or control characters. Anything else goes the general way.
-_ID = re.compile(r'(?:-?[1-9][0-9]{0,17}|0|"[^"\\\x00-\x1f]*")(?=[,}])').match
+_ID_TEXT = r'(?:-?[1-9][0-9]{0,17}|0|"[^"\\\x00-\x1f]*")'
+_ID = re.compile(_ID_TEXT + r"(?=[,}])").match
+_WHOLE_ID = re.compile(_ID_TEXT).fullmatch
 _LINE_ENDS = frozenset(("}", "}\n", "}\r\n"))
 _JSON_BLANKS = " \t\n\r"
+_SECTION_PROBE = 32  # characters from the middle of a section that, with its length, index it
+_SECTION_BUCKET = 4
+
+
+class Sections(Generic[V]):
+    """The policy members of lines seen before, each with what the caller made of them.
+
+    A line's section runs from after its id to its request: `"identity_policies": [...],
+    "resource_policy": ..., "permission_boundaries": [...]`. Cases often repeat theirs whole. A
+    section is found by its length and a slice from its middle (its beginning and end are the
+    same member names in every line), then compared in place: no hash of a long text per line.
+    It is kept as text and as UTF-8, so that a line read as bytes whose section is known is
+    never decoded whole.
+    """
+
+    def __init__(self, limit: int):
+        self._limit = limit
+        # (length, probe) -> [(section, value)], most recent first; read_known reads by_bytes
+        # directly (once per line: a method call would cost as much as the lookup).
+        self.by_text: dict[tuple[int, str], list[tuple[str, V]]] = {}
+        self.by_bytes: dict[tuple[int, bytes], list[tuple[bytes, V]]] = {}
+
+    @staticmethod
+    def key(line: Any, start: int, end: int) -> tuple[int, Any]:
+        middle = start + ((end - start) >> 1)
+        stop = middle + _SECTION_PROBE
+        return end - start, line[middle : stop if stop < end else end]
+
+    def find(self, line: str | bytes, start: int, end: int) -> V | None:
+        """The value of the known section line[start:end]."""
+        index = self.by_bytes if type(line) is bytes else self.by_text
+        bucket = index.get(self.key(line, start, end))
+        if bucket is not None:
+            for section, value in bucket:
+                if line.startswith(section, start):  # of the same length: the whole of it
+                    return value
+        return None
+
+    def add(self, section: str, value: V) -> None:
+        if len(self.by_text) >= self._limit:
+            self.clear()
+        encoded = section.encode()
+        for index, text in ((self.by_text, section), (self.by_bytes, encoded)):
+            bucket = index.setdefault(self.key(text, 0, len(text)), [])
+            bucket.insert(0, (text, value))
+            del bucket[_SECTION_BUCKET:]
+
+    def clear(self) -> None:
+        self.by_text.clear()
+        self.by_bytes.clear()
+
 
 # One policy of the line: the value `KnownTexts` holds for a text seen before, else the pair
 # (text, decoded value): a tuple, which no known value is.
@@ -207,16 +262,16 @@ def _read_policies(text: str, index: int, layout: _Layout, buckets: dict):
     return identities, resource_policy, boundaries, index
 
 
-def read_common(text: str, known: KnownTexts, sections: dict[str, Any]) -> tuple[str, Any, Any, str | None] | None:
-    """(id text, policies, request object, section) of a line in the common layout, or None for
-    any other line.
+def _closes(rest: str) -> bool:
+    """Whether what follows the request closes the case object and ends the line."""
+    return rest in _LINE_ENDS or (rest[:1] == "}" and not rest[1:].strip(_JSON_BLANKS))
 
-    The policy members of a line (its section: from after the id to the request) often repeat
-    whole, from case to case. `sections` maps the text of each section seen before to what the
-    caller made of it, and `policies` is that when the section is known (`section` is then None).
-    Otherwise `policies` is the tuple (identity policies, resource policy, boundaries) of Slots,
-    and `section` the text under which the caller may remember the section once resolved.
-    """
+
+def read_common(text: str, known: KnownTexts, sections: Sections) -> tuple[str, Any, Any, str | None] | None:
+    """(id text, policies, request object, section) of a line in the common layout, or None for
+    any other line. `policies` is the section's value in `sections` when it is known (`section`
+    is then None); otherwise the tuple (identity policies, resource policy, boundaries) of Slots,
+    with `section` the text under which the caller may remember them once resolved."""
     if text.startswith('{"id": '):
         layout = _SPACED
     elif text.startswith('{"id":'):
@@ -228,24 +283,66 @@ def read_common(text: str, known: KnownTexts, sections: dict[str, Any]) -> tuple
         if case_id is None:
             return None
         start = case_id.end()
-        # Outside a JSON string, as no raw quote can be inside one, this text is the member
-        # "request" of some object; the first one must be the case's own, after the section.
-        end = text.find(layout.request, start)
-        if end < 0:
+        # Outside a JSON string (no raw quote is inside one) this text is the member "request"
+        # of some object; the section read below must end exactly there. Sought from the end:
+        # the request is the last member, and the section is the long part.
+        end = text.rfind(layout.request)
+        if end < start:
             return None
-        section: str | None = text[start:end]
-        policies = sections.get(section)
+        section: str | None = None
+        policies = sections.find(text, start, end)
         if policies is None:
             read = _read_policies(text, start, layout, known.buckets)
             if read is None or read[3] != end:
                 return None
-            policies = read[:3]
-        else:
-            section = None
+            policies, section = read[:3], text[start:end]
         request, index = _scan(text, end + len(layout.request) - 1)
-        rest = text[index:]
-        if rest not in _LINE_ENDS and not (rest[:1] == "}" and not rest[1:].strip(_JSON_BLANKS)):
+        if text[index:] not in _LINE_ENDS and not _closes(text[index:]):
             return None
         return case_id.group(), policies, request, section
     except (StopIteration, ValueError, IndexError, RecursionError):
+        return None
+
+
+def read_known(line: bytes, sections: Sections) -> tuple[str, Any, dict] | None:
+    """(id text, section value, request object) of a line given as UTF-8 in the common layout
+    whose section is known, decoding only its id and request; None for any other line (the
+    caller then decodes it whole and calls read_common)."""
+    if line.startswith(b'{"id": '):
+        layout = _SPACED
+    elif line.startswith(b'{"id":'):
+        layout = _COMPACT
+    else:
+        return None
+    try:
+        head = len(layout.head_bytes)
+        start = line.find(b",", head)
+        case_id = line[head:start]
+        if case_id.isdigit() and len(case_id) < 19 and (case_id[0] != 48 or len(case_id) == 1):  # 48: "0"
+            case_id = case_id.decode()
+        else:
+            case_id = case_id.decode()
+            if _WHOLE_ID(case_id) is None:
+                return None
+        end = line.rfind(layout.request_bytes)
+        if end < start or start < 0:
+            return None
+        # Sections.find, inlined: this runs for nearly every line.
+        size = end - start
+        middle = start + (size >> 1)
+        stop = middle + _SECTION_PROBE
+        bucket = sections.by_bytes.get((size, line[middle : stop if stop < end else end]))
+        if bucket is None:
+            return None
+        for section, policies in bucket:
+            if line.startswith(section, start):
+                break
+        else:
+            return None
+        text = line[end + len(layout.request_bytes) - 1 :].decode()
+        request, index = _scan(text, 0)
+        if text[index:] not in _LINE_ENDS and not _closes(text[index:]):
+            return None
+        return case_id, policies, request
+    except (StopIteration, ValueError, IndexError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None

@@ -12,7 +12,9 @@ import re
 from typing import Callable, Generic, Iterable, Mapping, TypeVar
 
 from auditor.evaluate.conditions import CompiledClause, compile_clause
-from auditor.evaluate.matching import arn_source, compile_source, glob_source, has_wildcard, trailing_star_prefix
+from auditor.evaluate.matching import (
+    arn_segments, arn_source, compile_source, glob_source, has_wildcard, trailing_star_prefix,
+)
 from auditor.evaluate.variables import Chunk, PartKind, Template, parse_template, resolve, variable_value
 from auditor.model.policy import Effect, Policy, PrincipalEntry, Statement
 
@@ -70,9 +72,11 @@ class _Patterns:
             return _always
         if self.wild is None and not self.prefixes:
             return self.exact.__contains__
-        if self.wild is None and not self.exact:
-            prefixes = self.prefixes
-            return lambda text: text.startswith(prefixes)
+        if self.wild is None:
+            exact, prefixes = self.exact, self.prefixes
+            if not exact:
+                return lambda text: text.startswith(prefixes)
+            return lambda text: text in exact or text.startswith(prefixes)
         return self
 
 
@@ -123,10 +127,24 @@ def _unknowns_as_wildcards(template: Template, known: Context) -> tuple[Chunk, .
     return tuple(chunks)
 
 
+def _literal_tail(template: Template) -> tuple[Callable[[str], object] | None, int]:
+    """(head, i) when the template's variables are all in parts[i:] and those parts hold no
+    wildcard: a resource then matches when it ends with their text and the rest matches `head`,
+    compiled once. Else (None, 0): each set of values compiles its own regex (one per user name
+    for `.../user/${aws:username}` patterns is what this avoids)."""
+    parts = template.parts
+    first = next(i for i, part in enumerate(parts) if part.kind is PartKind.VARIABLE)
+    if any(part.kind is PartKind.PATTERN and has_wildcard(part.text) for part in parts[first:]):
+        return None, 0
+    static = template.static_chunks()  # variables' names stand in: they count no segment
+    head = compile_source(arn_source(static[:first], arn_segments(static))).fullmatch
+    return head, first
+
+
 class ResourceMatcher:
     """Resource (or NotResource) patterns; variables are filled in from the request context."""
 
-    __slots__ = ("fixed", "escaped", "templates")
+    __slots__ = ("fixed", "escaped", "templates", "_plans", "_tests")
 
     def __init__(self, patterns: Iterable[str], variables_enabled: bool):
         plain: list[str] = []
@@ -137,10 +155,12 @@ class ResourceMatcher:
             else:
                 plain.append(pattern)
         self.templates = tuple(t for t in templates if t.has_variables)
+        self._plans = tuple((t, *_literal_tail(t)) for t in self.templates)
         # Only escapes (${*}): a literal star, so such a template keeps its own regex.
         escaped = tuple(arn_source(t.static_chunks()) for t in templates if not t.has_variables)
         self.fixed = _Patterns(plain, _arn_pattern_source)
         self.escaped = _alternation(escaped)
+        self._tests: dict[bool, Callable[[str, Context], bool] | None] = {}
 
     def _fixed(self, resource: str) -> bool:
         return self.fixed(resource) or (self.escaped is not None and self.escaped(resource) is not None)
@@ -148,15 +168,29 @@ class ResourceMatcher:
     def __call__(self, resource: str, context: Context) -> bool:
         if self._fixed(resource):
             return True
-        for template in self.templates:
+        for template, head, tail_from in self._plans:
             chunks = resolve(template, context)
-            if chunks is not None and _resolved_arn(chunks)(resource) is not None:
+            if chunks is None:
+                continue
+            if head is None:
+                if _resolved_arn(chunks)(resource) is not None:
+                    return True
+                continue
+            tail = "".join([text for text, _ in chunks[tail_from:]])
+            if resource.endswith(tail) and head(resource[: len(resource) - len(tail)]) is not None:
                 return True
         return False
 
     def test(self, negated: bool) -> Callable[[str, Context], bool] | None:
         """`self` (or its negation, for NotResource) as one (resource, context) callable; None
-        when it holds for every resource, NEVER when for none."""
+        when it holds for every resource, NEVER when for none. Made once per matcher (matchers
+        are shared by the statements with the same patterns)."""
+        test = self._tests.get(negated, self._tests)
+        if test is self._tests:
+            test = self._tests[negated] = self._test(negated)
+        return test
+
+    def _test(self, negated: bool) -> Callable[[str, Context], bool] | None:
         if self.templates or self.escaped is not None:
             return (lambda resource, context: not self(resource, context)) if negated else self
         fixed = self.fixed.tester()
@@ -251,10 +285,12 @@ def _statement_test(resource_test: Callable[[str, Context], bool] | None,
     if resource_test is NEVER or not conditions:
         return resource_test
     tests = tuple(c.test for c in conditions)
-    if resource_test is None:
-        if len(tests) == 1:
-            only = tests[0]
+    if len(tests) == 1:  # the usual case, without a generator per call
+        only = tests[0]
+        if resource_test is None:
             return lambda resource, context: only(context)
+        return lambda resource, context: resource_test(resource, context) and only(context)
+    if resource_test is None:
         return lambda resource, context: all(t(context) for t in tests)
     return lambda resource, context: resource_test(resource, context) and all(t(context) for t in tests)
 
@@ -321,15 +357,26 @@ class CompiledStatement:
 
 
 class CompiledPolicy:
-    __slots__ = ("policy", "statements", "by_action")
+    """A policy's statements compiled as they are needed: a statement is compiled the first time
+    an action it covers is asked about (a batch of cases brings many policies that are asked
+    about one action only; most of their statements are never needed)."""
+
+    __slots__ = ("policy", "_variables", "_statements", "by_action")
 
     def __init__(self, policy: Policy):
         self.policy = policy
-        variables = policy.supports_variables
-        self.statements = tuple(compiled_statement(s, variables) for s in policy.statements)
+        self._variables = policy.supports_variables
+        self._statements: tuple[CompiledStatement, ...] | None = None
         # candidates() per lower-case action; the evaluator reads it directly, calling
         # candidates() only for an action not seen yet.
         self.by_action: dict[str, tuple[CompiledStatement, ...]] = {}
+
+    @property
+    def statements(self) -> tuple[CompiledStatement, ...]:
+        """Every statement, compiled."""
+        if self._statements is None:
+            self._statements = tuple(compiled_statement(s, self._variables) for s in self.policy.statements)
+        return self._statements
 
     def candidates(self, action_lower: str) -> tuple[CompiledStatement, ...]:
         """The statements whose Action/NotAction covers the action (cached per action)."""
@@ -337,7 +384,9 @@ class CompiledPolicy:
         if hit is None:
             if len(self.by_action) >= _ACTION_CACHE_LIMIT:
                 self.by_action.clear()
-            hit = tuple(s for s in self.statements if s.action_ok(action_lower))
+            variables = self._variables
+            hit = tuple(compiled_statement(s, variables) for s in self.policy.statements
+                        if _action_matcher(s.actions)(action_lower) is not s.not_action)  # action_ok
             self.by_action[action_lower] = hit
         return hit
 

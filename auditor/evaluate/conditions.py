@@ -270,16 +270,21 @@ def compile_clause(clause: ConditionClause, variables_enabled: bool) -> Compiled
     keys = frozenset({key}.union(*(t.keys for t in templates)))
     dynamic, fixed = _value_source(spec, templates)
     negated, if_exists, set_op = spec.negated, clause.if_exists, clause.set_operator
+    if if_exists or set_op is SetOperator.FOR_ALL_VALUES:
+        absent = True
+    elif set_op is SetOperator.FOR_ANY_VALUE:
+        absent = False
+    else:
+        absent = negated
 
     def test(context: Context) -> bool:
         values = context.get(key)
         if not values:
-            if if_exists or set_op is SetOperator.FOR_ALL_VALUES:
-                return True
-            if set_op is SetOperator.FOR_ANY_VALUE:
-                return False
-            return negated
+            return absent
         predicate = fixed if dynamic is None else dynamic(context)
+        if len(values) == 1:  # the usual case; the three forms below agree on one value
+            result = predicate(values[0])
+            return result is not None and result is not negated
         if set_op is SetOperator.FOR_ANY_VALUE:
             return any((r := predicate(v)) is not None and r is not negated for v in values)
         if set_op is SetOperator.FOR_ALL_VALUES or negated:

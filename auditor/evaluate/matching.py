@@ -40,10 +40,19 @@ def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
     return "".join(out)
 
 
-def arn_source(chunks: Iterable[tuple[str, bool]]) -> str:
-    """Regex source for an ARN pattern given as (text, wild) chunks (see `glob_source`)."""
+def arn_segments(chunks: Iterable[tuple[str, bool]]) -> int:
+    """How many segments an ARN pattern has: its `:` in pattern text (a variable's value or an
+    escape never adds one)."""
+    return 1 + sum(text.count(":") for text, wild in chunks if wild)
+
+
+def arn_source(chunks: Iterable[tuple[str, bool]], total: int | None = None) -> str:
+    """Regex source for an ARN pattern given as (text, wild) chunks (see `glob_source`).
+
+    `total`: the segments of the whole pattern when `chunks` are only its beginning."""
     chunks = tuple(chunks)
-    total = 1 + sum(text.count(":") for text, wild in chunks if wild)
+    if total is None:
+        total = arn_segments(chunks)
     spanning_from = RESOURCE_SEGMENT if total >= ARN_SEGMENTS else total - 1
     out: list[str] = []
     segment = 0
