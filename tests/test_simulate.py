@@ -214,3 +214,14 @@ def test_batch_parses_each_distinct_policy_once(monkeypatch):
         assert json.loads(runner.run_line(line, 30 + n)) == {
             "id": f"e{n}", "decision": "Allowed", "detail": "allowed by identity_policies[0] statement #0 (IPAllow)"}
     assert len(calls) == 2
+
+
+def test_batch_goes_on_after_a_lone_surrogate(capsys, monkeypatch):
+    lines = ['{"id": "\\ud800", "request": {"action": "s3:GetObject", "resource": "*"}}', case("next", "54.240.143.5")]
+
+    class Stdin:
+        buffer = io.BytesIO(("\n".join(lines) + "\n").encode())
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    results = run_batch(capsys, "-")
+    assert [(r["id"], r["decision"]) for r in results] == [("\ud800", "ImplicitlyDenied"), ("next", "Allowed")]

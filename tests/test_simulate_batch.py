@@ -176,6 +176,7 @@ def test_common_layout_reader():
         line.replace('"id": 3', '"id": "\\u0078"'),
         line.replace('"id": 3', '"id": -0'),
         line.replace('"id": 3', '"id": 03'),
+        line.replace('"id": 3', '"id": \u0663'),  # a digit, but not one JSON knows
         line.replace(', "resource_policy": null', ', "resource_policy": 5'),
         line.replace('"request": {', '"request" : {'),
         line[:-1] + ', "more": 1}',
@@ -203,3 +204,27 @@ def test_sections_are_found_by_text_and_by_bytes():
     assert sections.find(texts[0], 0, len(texts[0])) is None
     assert sections.find(texts[3].encode(), 0, 80) == "full" and sections.find(texts[3], 0, 40) == "full"
     assert sections.find(texts[4], 0, 40) is None  # same length, other text
+
+
+@pytest.mark.parametrize("line", [
+    '{"id": "\\ud800", "request": {"action": "s3:GetObject", "resource": "*"}}',
+    '{"id": ["\\udfff"], "request": {"action": "s3:GetObject", "resource": "*"}}',
+    '{"id": 1, "identity_policies": [], "request": {"action": "s3:GetObject", "resource": "arn:\\ud800"}}',
+    '{"id": 2, "request": {"action": "s3:GetObject\\ud83d", "resource": "*"}, "x": 1}',
+])
+def test_lone_surrogates_are_written_escaped(line):
+    """A `\\udXXX` escape without its pair decodes to a character UTF-8 cannot hold: the output
+    line writes it escaped again (it used to stop the whole run)."""
+    for runner_line in (line, line.encode()):
+        out = BatchRunner().run_line(runner_line, 2)
+        out.encode("utf-8")  # does not raise
+        decoded, expected = json.loads(out), json.loads(line)
+        assert decoded["id"] == expected["id"]
+        assert "\\ud8" in out or "\\udf" in out
+
+
+def test_surrogate_pairs_and_other_characters_are_written_as_they_are():
+    line = json.dumps({"id": "caf\u00e9 \U0001f600", "request": {"action": "s3:GetObject", "resource": "\u00e9"}},
+                      ensure_ascii=True)
+    out = BatchRunner().run_line(line.encode(), 2)
+    assert '"caf\u00e9 \U0001f600"' in out and "on \u00e9" in out

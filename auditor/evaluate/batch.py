@@ -7,6 +7,7 @@ once for the whole stream (cases usually share most of their policies). A bad ca
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
@@ -85,11 +86,21 @@ def request_parts(raw: Any) -> tuple[str, str, str, dict[str, tuple[str, ...]], 
     context: dict[str, tuple[str, ...]] = {}
     for key, value in raw_context.items():
         lowered = _lower_keys.get(key)
-        if lowered is None:
-            lowered = _lower_key(key)
+        if type(value) is not str or lowered is None or lowered in context:
+            return principal, action, resource, _context(raw_context), owner  # not the usual context
+        context[lowered] = (value,)
+    return principal, action, resource, context, owner
+
+
+def _context(raw_context: dict) -> dict[str, tuple[str, ...]]:
+    """The request context: keys in lower case (keys differing only in case add up their
+    values), each value a tuple of strings."""
+    context: dict[str, tuple[str, ...]] = {}
+    for key, value in raw_context.items():
+        lowered = _lower_keys.get(key) or _lower_key(key)
         values = (value,) if type(value) is str else _strings(value, f"request.context[{key!r}]")
         context[lowered] = context[lowered] + values if lowered in context else values
-    return principal, action, resource, context, owner
+    return context
 
 
 # Context keys in lower case, per key as written: cases repeat the same few keys, and a lower-
@@ -108,13 +119,24 @@ def _encode_id(case_id: Any) -> str:
     if type(case_id) is int:
         return str(case_id)
     if type(case_id) is str:
-        return _encode_string(case_id)
-    return _encode(case_id)
+        return _utf8(_encode_string(case_id))
+    return _utf8(_encode(case_id))
 
 
 def output_line(case_id: Any, decision: str, detail: str) -> str:
     """The JSON output line, built directly: this runs once per case."""
-    return f'{{"id": {_encode_id(case_id)}, "decision": "{decision}", "detail": {_encode_string(detail)}}}'
+    return f'{{"id": {_encode_id(case_id)}, "decision": "{decision}", "detail": {_utf8(_encode_string(detail))}}}'
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(encoded: str) -> str:
+    """JSON text as UTF-8 can hold it: non-ASCII characters are kept, but a lone surrogate (which
+    only a `\\udXXX` escape in the input makes) is written as that escape again."""
+    if encoded.isascii() or _SURROGATE.search(encoded) is None:
+        return encoded
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 # The output line between the id and the detail, per decision value (a string key: hashing the
@@ -231,7 +253,10 @@ class BatchRunner:
         identities, resource_policy, boundaries, id_labels, b_labels = policies
         decision, detail = decide(principal, action, resource, context, owner, identities, resource_policy,
                                   boundaries, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
-        return f'{{"id": {case_id}{_AFTER_ID[decision._value_]}{_encode_string(detail)}}}'
+        detail = _encode_string(detail)
+        if not detail.isascii():
+            detail = _utf8(detail)
+        return f'{{"id": {case_id}{_AFTER_ID[decision._value_]}{detail}}}'
 
     def _section(self, section: str, identities: list, resource_policy: Any, boundaries: list) -> _Section:
         """The compiled policies of a section `read_common` did not know; remembered when all of

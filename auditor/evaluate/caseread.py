@@ -129,7 +129,7 @@ class _Layout:
     """Member separators and names as one serialiser writes them."""
 
     __slots__ = ("head", "comma", "identities", "resource_policy", "boundaries", "request",
-                 "head_bytes", "request_bytes")
+                 "head_bytes", "request_bytes", "request_object")
 
     def __init__(self, comma: str, colon: str):
         self.head = '{"id"' + colon
@@ -139,6 +139,7 @@ class _Layout:
         self.boundaries = f'{comma}"permission_boundaries"{colon}['
         self.request = f'{comma}"request"{colon}{{'
         self.head_bytes, self.request_bytes = self.head.encode(), self.request.encode()
+        self.request_object = len(self.request_bytes) - 1  # from the member to its '{'
 
 
 _SPACED = _Layout(", ", ": ")  # json.dumps
@@ -315,17 +316,10 @@ def read_known(line: bytes, sections: Sections) -> tuple[str, Any, dict] | None:
     else:
         return None
     try:
-        head = len(layout.head_bytes)
-        start = line.find(b",", head)
-        case_id = line[head:start]
-        if case_id.isdigit() and len(case_id) < 19 and (case_id[0] != 48 or len(case_id) == 1):  # 48: "0"
-            case_id = case_id.decode()
-        else:
-            case_id = case_id.decode()
-            if _WHOLE_ID(case_id) is None:
-                return None
         end = line.rfind(layout.request_bytes)
-        if end < start or start < 0:
+        head = len(layout.head_bytes)
+        start = line.find(b",", head, end)
+        if start < 0:
             return None
         # Sections.find, inlined: this runs for nearly every line.
         size = end - start
@@ -339,7 +333,15 @@ def read_known(line: bytes, sections: Sections) -> tuple[str, Any, dict] | None:
                 break
         else:
             return None
-        text = line[end + len(layout.request_bytes) - 1 :].decode()
+        case_id = line[head:start]
+        # bytes.isdigit: ASCII digits only (str.isdigit would take "٣", which JSON does not).
+        if case_id.isdigit() and len(case_id) < 19 and (case_id[0] != 48 or len(case_id) == 1):  # 48: "0"
+            case_id = case_id.decode()
+        else:
+            case_id = case_id.decode()
+            if _WHOLE_ID(case_id) is None:
+                return None
+        text = line[end + layout.request_object :].decode()
         request, index = _scan(text, 0)
         if text[index:] not in _LINE_ENDS and not _closes(text[index:]):
             return None
