@@ -367,15 +367,31 @@ def test_identity_test_is_resource_ok_and_conditions_ok():
 
 def test_decide_is_evaluate_compiled_without_the_objects():
     from auditor.evaluate.compiled import compiled_policy
-    from auditor.evaluate.engine import decide, evaluate_compiled
+    from auditor.evaluate.engine import PolicySet, decide, evaluate_compiled
 
     identities = [compiled_policy(policy(allow("mobiletargeting:Get*"), deny(resource=f"{APP}/*")))]
     boundaries = [compiled_policy(policy(allow()))]
     request = req(resource=f"{APP}/campaigns/c1")
     evaluation = evaluate_compiled(request, identities, None, boundaries)
-    matched = []
-    assert decide(request.principal, request.action, request.resource, request.context, request.resource_account,
-                  identities, None, boundaries, ["identity_policies[0]"], "resource_policy",
-                  ["permission_boundaries[0]"], matched) == (evaluation.decision, evaluation.detail)
-    assert tuple(matched) == evaluation.matched and len(matched) == 3
-    assert evaluation.decision is EXPLICIT
+    policies = PolicySet(identities, None, boundaries, ["identity_policies[0]"], "resource_policy",
+                         ["permission_boundaries[0]"])
+    for _ in range(2):  # the second time from the plan kept for the action
+        matched = []
+        assert decide(request.principal, request.action, request.resource, request.context,
+                      request.resource_account, policies, matched) == (evaluation.decision, evaluation.detail)
+        assert tuple(matched) == evaluation.matched and len(matched) == 3
+    assert evaluation.decision is EXPLICIT and list(policies.plans) == ["mobiletargeting:GetApp"]
+
+
+def test_a_policy_set_plans_each_action_as_written():
+    from auditor.evaluate.compiled import compiled_policy
+    from auditor.evaluate.engine import PolicySet, decide
+
+    identities = [compiled_policy(policy(allow("mobiletargeting:Get*"))), compiled_policy(policy(allow("ses:*")))]
+    policies = PolicySet(identities, None, [], ["a", "b"], "resource_policy", [])
+    for action, expected in (("mobiletargeting:GetApp", ALLOWED), ("MOBILETARGETING:GETAPP", ALLOWED),
+                             ("ses:SendEmail", ALLOWED), ("s3:GetObject", IMPLICIT)):
+        assert decide(USER, action, APP, {}, None, policies, None)[0] is expected
+    identity_plan, boundary_plan, resource_plan = policies.plans["MOBILETARGETING:GETAPP"]
+    assert [label for label, _ in identity_plan] == ["a"] and boundary_plan == () and resource_plan == ()
+    assert policies.plans["s3:GetObject"] == ((), (), ())

@@ -228,3 +228,17 @@ def test_surrogate_pairs_and_other_characters_are_written_as_they_are():
                       ensure_ascii=True)
     out = BatchRunner().run_line(line.encode(), 2)
     assert '"caf\u00e9 \U0001f600"' in out and "on \u00e9" in out
+
+
+def test_details_are_written_as_json_would_for_every_character():
+    """The fast path writes a detail needing no escape in plain quotes: the general path's
+    encoder must agree for every character (control characters, quotes, backslashes, DEL,
+    separators, surrogates)."""
+    fast, general = BatchRunner(), GeneralOnly()
+    characters = [*range(0x250), 0x2028, 0x2029, 0xfeff, 0xd800, 0xdfff, 0x1f600]
+    for number, code in enumerate(characters, start=2):
+        line = json.dumps({"id": code, "request": {"action": "s3:GetObject", "resource": f"r{chr(code)}x"}})
+        for form in (line, line.encode("utf-8", "surrogatepass")):
+            assert fast.run_line(form, number) == general.run_line(form, number), code
+    assert sum(fast._common(json.dumps({"id": 1, "request": {"action": "s3:GetObject", "resource": "r"}})) is not None
+               for _ in range(2)) == 2  # the fast path was taken

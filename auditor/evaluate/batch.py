@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
 from auditor.evaluate.caseread import CaseReader, KnownTexts, Sections, read_common, read_known
-from auditor.evaluate.engine import RESOURCE_POLICY_LABEL, decide, default_labels
+from auditor.evaluate.engine import RESOURCE_POLICY_LABEL, PolicySet, decide, default_labels
 from auditor.evaluate.request import Decision, Request
 from auditor.model.policy import Policy
 from auditor.parse.policy import parse_policy
@@ -20,8 +20,6 @@ from auditor.parse.policy import parse_policy
 ERROR = "Error"
 _POLICY_CACHE_LIMIT = 100_000
 _SECTION_LIMIT = 8192
-# A known section: identity policies, resource policy, boundaries, and their default labels.
-_Section = tuple
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 _encode_string = json.encoder.encode_basestring  # C-accelerated
 
@@ -144,6 +142,13 @@ def _utf8(encoded: str) -> str:
 _AFTER_ID = {d.value: f', "decision": "{d.value}", "detail": ' for d in Decision}
 
 
+def _policy_set(identities: list[CompiledPolicy], resource_policy: CompiledPolicy | None,
+                boundaries: list[CompiledPolicy]) -> PolicySet:
+    """A case's policies with the labels its details name them by (`identity_policies[0]`...)."""
+    id_labels, b_labels = default_labels(len(identities), len(boundaries))
+    return PolicySet(identities, resource_policy, boundaries, id_labels, RESOURCE_POLICY_LABEL, b_labels)
+
+
 class _PolicyProblem(CaseError):
     """A policy cannot be used; the caller adds where it is (`identity_policies[1]`)."""
 
@@ -163,7 +168,7 @@ class BatchRunner:
         self._texts: KnownTexts[CompiledPolicy] = KnownTexts()
         # The policy members of a line -> their compiled policies and labels (see Sections).
         # Cleared with `_policies` too.
-        self._sections: Sections[_Section] = Sections(_SECTION_LIMIT)
+        self._sections: Sections[PolicySet] = Sections(_SECTION_LIMIT)
 
     def _remember(self, key: str, value: CompiledPolicy | str) -> CompiledPolicy | str:
         if len(self._policies) >= _POLICY_CACHE_LIMIT:
@@ -224,9 +229,8 @@ class BatchRunner:
         )
         boundaries = self._policies_of(case, "permission_boundaries")
         principal, action, resource, context, owner = request_parts(case.get("request"))
-        id_labels, b_labels = default_labels(len(identities), len(boundaries))
-        decision, detail = decide(principal, action, resource, context, owner, identities, resource_policy,
-                                  boundaries, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
+        decision, detail = decide(principal, action, resource, context, owner,
+                                  _policy_set(identities, resource_policy, boundaries), None)
         return decision.value, detail
 
     def _common(self, line: str) -> str | None:
@@ -243,22 +247,23 @@ class BatchRunner:
                 return None
         return self._decided(case_id, policies, raw_request)
 
-    def _decided(self, case_id: str, policies: _Section, raw_request: Any) -> str | None:
+    def _decided(self, case_id: str, policies: PolicySet, raw_request: Any) -> str | None:
         """The output line of a case read by read_common or read_known; None when its request
         is not right (the general path then says why)."""
         try:
             principal, action, resource, context, owner = request_parts(raw_request)
         except CaseError:
             return None
-        identities, resource_policy, boundaries, id_labels, b_labels = policies
-        decision, detail = decide(principal, action, resource, context, owner, identities, resource_policy,
-                                  boundaries, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
-        detail = _encode_string(detail)
-        if not detail.isascii():
-            detail = _utf8(detail)
+        decision, detail = decide(principal, action, resource, context, owner, policies, None)
+        # Most details need no escape: then their JSON text is the detail in quotes (isprintable
+        # is false for every character JSON escapes but the two checked before it).
+        if '"' in detail or "\\" in detail or not detail.isprintable():
+            detail = _utf8(_encode_string(detail))
+        else:
+            detail = f'"{detail}"'
         return f'{{"id": {case_id}{_AFTER_ID[decision._value_]}{detail}}}'
 
-    def _section(self, section: str, identities: list, resource_policy: Any, boundaries: list) -> _Section:
+    def _section(self, section: str, identities: list, resource_policy: Any, boundaries: list) -> PolicySet:
         """The compiled policies of a section `read_common` did not know; remembered when all of
         them were known already (a section with a policy seen for the first time is likely seen
         once). Raises CaseError for a policy that cannot be used."""
@@ -271,7 +276,7 @@ class BatchRunner:
             identities = compiled[: len(identities)]
             resource_policy = compiled[len(identities)]
             boundaries = compiled[len(identities) + 1 :]
-        resolved = (identities, resource_policy, boundaries, *default_labels(len(identities), len(boundaries)))
+        resolved = _policy_set(identities, resource_policy, boundaries)
         if not fresh:
             self._sections.add(section, resolved)
         return resolved

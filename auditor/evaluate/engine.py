@@ -147,11 +147,48 @@ def evaluate_compiled(
     """`evaluate` for callers that keep compiled policies (the batch runner, the scan)."""
     id_labels, rp_label, b_labels = _labels(labels, len(identity_policies), resource_policy is not None,
                                             len(boundaries))
+    policies = PolicySet(identity_policies, resource_policy, boundaries, id_labels, rp_label, b_labels)
     matched: list[MatchedStatement] = []
     decision, detail = decide(request.principal, request.action, request.resource, request.context,
-                              request.resource_account, identity_policies, resource_policy, boundaries,
-                              id_labels, rp_label, b_labels, matched)
+                              request.resource_account, policies, matched)
     return Evaluation(decision, tuple(matched), detail)
+
+
+_PLAN_LIMIT = 1024  # actions whose plan a PolicySet keeps
+
+
+class PolicySet:
+    """The compiled policies a request is decided against, with the labels details name them by.
+
+    What an action needs of them (each policy's candidate statements) is worked out once per
+    action as written: the batch runner keeps one set per distinct set of policies of its cases,
+    and most of their policies have no statement for most actions.
+    """
+
+    __slots__ = ("identities", "resource_policy", "boundaries", "id_labels", "rp_label", "b_labels", "plans")
+
+    def __init__(self, identities: Sequence[CompiledPolicy], resource_policy: CompiledPolicy | None,
+                 boundaries: Sequence[CompiledPolicy], id_labels: Sequence[str], rp_label: str,
+                 b_labels: Sequence[str]):
+        self.identities, self.resource_policy, self.boundaries = identities, resource_policy, boundaries
+        self.id_labels, self.rp_label, self.b_labels = id_labels, rp_label, b_labels
+        self.plans: dict[str, _Plan] = {}  # read directly by decide
+
+    def plan(self, action: str) -> _Plan:
+        """(identity policies with candidates, every boundary, resource-policy candidates): the
+        first as (label, candidates) pairs, the second too, candidates possibly empty."""
+        lower = action.lower()
+        identities = tuple((label, candidates) for label, policy in zip(self.id_labels, self.identities)
+                           if (candidates := policy.candidates(lower)))
+        boundaries = tuple((label, policy.candidates(lower)) for label, policy in zip(self.b_labels, self.boundaries))
+        resource = () if self.resource_policy is None else self.resource_policy.candidates(lower)
+        if len(self.plans) >= _PLAN_LIMIT:
+            self.plans.clear()
+        plan = self.plans[action] = (identities, boundaries, resource)
+        return plan
+
+
+_Plan = tuple
 
 
 def decide(
@@ -160,35 +197,26 @@ def decide(
     resource: str,
     context: Context,
     resource_account: str | None,
-    identity_policies: Sequence[CompiledPolicy],
-    resource_policy: CompiledPolicy | None,
-    boundaries: Sequence[CompiledPolicy],
-    id_labels: Sequence[str],
-    rp_label: str,
-    b_labels: Sequence[str],
+    policies: PolicySet,
     matched: list[MatchedStatement] | None,
 ) -> tuple[Decision, str]:
     """The decision and its detail for a request given as its parts (see `Request`): the batch
     runner calls this once per case, without building a Request or an Evaluation. `matched`,
     when not None, receives every statement that applied, in evaluation order."""
-    action_lower = action.lower()
+    plan = policies.plans.get(action)
+    if plan is None:
+        plan = policies.plan(action)
+    identity_plan, boundary_plan, resource_candidates = plan
     deny: tuple[str, Statement] | None = None
     identity_allow: tuple[str, Statement] | None = None
-    for label, policy in zip(id_labels, identity_policies):
-        candidates = policy.by_action.get(action_lower)
-        if candidates is None:
-            candidates = policy.candidates(action_lower)
-        if candidates:  # most policies have nothing to say about the action: no call for them
-            denied, allowed = _applying(label, candidates, resource, context, matched)
-            if denied is not None and deny is None:
-                deny = (label, denied)
-            if allowed is not None and identity_allow is None:
-                identity_allow = (label, allowed)
+    for label, candidates in identity_plan:
+        denied, allowed = _applying(label, candidates, resource, context, matched)
+        if denied is not None and deny is None:
+            deny = (label, denied)
+        if allowed is not None and identity_allow is None:
+            identity_allow = (label, allowed)
     outside_boundary = None
-    for label, policy in zip(b_labels, boundaries):
-        candidates = policy.by_action.get(action_lower)
-        if candidates is None:
-            candidates = policy.candidates(action_lower)
+    for label, candidates in boundary_plan:
         denied, allowed = _applying(label, candidates, resource, context, matched) if candidates else (None, None)
         if denied is not None and deny is None:
             deny = (label, denied)
@@ -207,9 +235,10 @@ def decide(
     if account is None and not principal:
         account = owner
     grant: tuple[GrantKind, str, Statement] | None = None
-    if resource_policy is not None:
-        for st in resource_policy.candidates(action_lower):
-            kind = st.principal_grant(principal, account, bool(boundaries))
+    if resource_candidates:
+        rp_label, has_boundary = policies.rp_label, bool(boundary_plan)
+        for st in resource_candidates:
+            kind = st.principal_grant(principal, account, has_boundary)
             if kind is None or not (st.resource_ok(resource, context, True) and st.conditions_ok(context)):
                 continue
             if matched is not None:
@@ -230,7 +259,7 @@ def decide(
     ):
         return _ALLOWED, f"allowed by {_where(grant[1], grant[2])}, which names the principal"
     if identity_ok:
-        within = " within the permissions boundary" if boundaries else ""
+        within = " within the permissions boundary" if boundary_plan else ""
         return _ALLOWED, f"allowed by {_where(*identity_allow)}{within}"
     if identity_allow is not None:
         reason = f"{_where(*identity_allow)} allows it but permissions boundary {outside_boundary} does not"
