@@ -393,5 +393,5 @@ def test_a_policy_set_plans_each_action_as_written():
                              ("ses:SendEmail", ALLOWED), ("s3:GetObject", IMPLICIT)):
         assert decide(USER, action, APP, {}, None, policies, None)[0] is expected
     identity_plan, boundary_plan, resource_plan = policies.plans["MOBILETARGETING:GETAPP"]
-    assert [label for label, _ in identity_plan] == ["a"] and boundary_plan == () and resource_plan == ()
-    assert policies.plans["s3:GetObject"] == ((), (), ())
+    assert [label for label, _ in identity_plan] == ["a"] and not boundary_plan and not resource_plan
+    assert not any(policies.plans["s3:GetObject"])

@@ -255,12 +255,9 @@ class BatchRunner:
         except CaseError:
             return None
         decision, detail = decide(principal, action, resource, context, owner, policies, None)
-        # Most details need no escape: then their JSON text is the detail in quotes (isprintable
-        # is false for every character JSON escapes but the two checked before it).
-        if '"' in detail or "\\" in detail or not detail.isprintable():
-            detail = _utf8(_encode_string(detail))
-        else:
-            detail = f'"{detail}"'
+        detail = _encode_string(detail)
+        if not detail.isascii():
+            detail = _utf8(detail)
         return f'{{"id": {case_id}{_AFTER_ID[decision._value_]}{detail}}}'
 
     def _section(self, section: str, identities: list, resource_policy: Any, boundaries: list) -> PolicySet:

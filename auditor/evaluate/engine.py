@@ -154,7 +154,7 @@ def evaluate_compiled(
     return Evaluation(decision, tuple(matched), detail)
 
 
-_PLAN_LIMIT = 1024  # actions whose plan a PolicySet keeps
+_PLAN_LIMIT = 32  # actions whose plan a PolicySet keeps (cases of a set of policies use few actions)
 
 
 class PolicySet:
@@ -178,9 +178,14 @@ class PolicySet:
         """(identity policies with candidates, every boundary, resource-policy candidates): the
         first as (label, candidates) pairs, the second too, candidates possibly empty."""
         lower = action.lower()
-        identities = tuple((label, candidates) for label, policy in zip(self.id_labels, self.identities)
-                           if (candidates := policy.candidates(lower)))
-        boundaries = tuple((label, policy.candidates(lower)) for label, policy in zip(self.b_labels, self.boundaries))
+        identities = []
+        for label, policy in zip(self.id_labels, self.identities):
+            candidates = policy.by_action.get(lower)
+            if candidates is None:
+                candidates = policy.candidates(lower)
+            if candidates:
+                identities.append((label, candidates))
+        boundaries = [(label, policy.candidates(lower)) for label, policy in zip(self.b_labels, self.boundaries)]
         resource = () if self.resource_policy is None else self.resource_policy.candidates(lower)
         if len(self.plans) >= _PLAN_LIMIT:
             self.plans.clear()
