@@ -392,6 +392,22 @@ def test_a_policy_set_plans_each_action_as_written():
     for action, expected in (("mobiletargeting:GetApp", ALLOWED), ("MOBILETARGETING:GETAPP", ALLOWED),
                              ("ses:SendEmail", ALLOWED), ("s3:GetObject", IMPLICIT)):
         assert decide(USER, action, APP, {}, None, policies, None)[0] is expected
-    identity_plan, boundary_plan, resource_plan = policies.plans["MOBILETARGETING:GETAPP"]
+    identity_plan, boundary_plan, resource_plan, reads_context = policies.plans["MOBILETARGETING:GETAPP"]
     assert [label for label, _ in identity_plan] == ["a"] and not boundary_plan and not resource_plan
-    assert not any(policies.plans["s3:GetObject"])
+    assert not reads_context and not any(policies.plans["s3:GetObject"])
+
+
+def test_a_plan_says_whether_the_context_is_read():
+    from auditor.evaluate.compiled import compiled_policy
+    from auditor.evaluate.engine import PolicySet
+
+    conditional = policy(allow("mobiletargeting:Get*", Condition={"Bool": {"aws:SecureTransport": "true"}}),
+                         allow("ses:*"), allow("iam:GetUser", resource="arn:aws:iam::*:user/${aws:username}"),
+                         allow("sms-voice:*", resource="arn:aws:sms-voice:*:*:pool/${*}"))
+    resource_policy = compiled_policy(rp({"AWS": USER}, Condition={"Null": {"aws:SourceArn": "true"}}))
+    policies = PolicySet([compiled_policy(conditional)], resource_policy, [], ["a"], "resource_policy", [])
+    assert [policies.plan(action)[3] for action in (
+        "mobiletargeting:GetApp", "ses:SendEmail", "iam:GetUser", "sms-voice:ListPools", "s3:GetObject")] == [
+        True, True, True, False, False]  # ses: the resource policy's condition
+    alone = PolicySet([compiled_policy(conditional)], None, [], ["a"], "resource_policy", [])
+    assert [alone.plan(action)[3] for action in ("ses:SendEmail", "sms-voice:ListPools")] == [False, False]

@@ -67,6 +67,13 @@ def make_request(raw: Any) -> Request:
 def request_parts(raw: Any) -> tuple[str, str, str, dict[str, tuple[str, ...]], str | None]:
     """(principal, action, resource, context, resource_account) of a decoded request object:
     the fields of `Request`, without building one."""
+    principal, action, resource, raw_context, owner = request_fields(raw)
+    return principal, action, resource, request_context(raw_context), owner
+
+
+def request_fields(raw: Any) -> tuple[str, str, str, dict, str | None]:
+    """`request_parts` with the context as given: checked (CaseError as request_parts), but its
+    keys not yet in lower case nor its values in tuples (see request_context)."""
     if type(raw) is not dict:
         raise CaseError("request must be an object with principal, action, resource and context")
     action, resource = raw.get("action"), raw.get("resource")
@@ -81,13 +88,22 @@ def request_parts(raw: Any) -> tuple[str, str, str, dict[str, tuple[str, ...]], 
     raw_context = raw.get("context") or {}
     if type(raw_context) is not dict:
         raise CaseError("request.context must be an object")
+    for value in raw_context.values():
+        if type(value) is not str:
+            _context(raw_context)  # raises for the first value that is not a string or strings
+            break
+    return principal, action, resource, raw_context, owner
+
+
+def request_context(raw_context: dict) -> dict[str, tuple[str, ...]]:
+    """The context of `request_fields` as a Request holds it."""
     context: dict[str, tuple[str, ...]] = {}
     for key, value in raw_context.items():
         lowered = _lower_keys.get(key)
         if type(value) is not str or lowered is None or lowered in context:
-            return principal, action, resource, _context(raw_context), owner  # not the usual context
+            return _context(raw_context)  # not the usual context
         context[lowered] = (value,)
-    return principal, action, resource, context, owner
+    return context
 
 
 def _context(raw_context: dict) -> dict[str, tuple[str, ...]]:
@@ -251,9 +267,12 @@ class BatchRunner:
         """The output line of a case read by read_common or read_known; None when its request
         is not right (the general path then says why)."""
         try:
-            principal, action, resource, context, owner = request_parts(raw_request)
+            principal, action, resource, context, owner = request_fields(raw_request)
         except CaseError:
             return None
+        plan = policies.plans.get(action) or policies.plan(action)
+        if plan[3]:  # some statement the action reaches reads the context; else no need to build it
+            context = request_context(context)
         decision, detail = decide(principal, action, resource, context, owner, policies, None)
         detail = _encode_string(detail)
         if not detail.isascii():

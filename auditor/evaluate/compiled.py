@@ -306,7 +306,7 @@ _principal_matcher = functools.lru_cache(maxsize=4096)(PrincipalMatcher)
 class CompiledStatement:
     __slots__ = (
         "statement", "deny", "actions", "not_action", "resources", "not_resource",
-        "principals", "not_principal", "conditions", "identity_test",
+        "principals", "not_principal", "conditions", "identity_test", "reads_context",
     )
 
     def __init__(self, statement: Statement, variables_enabled: bool):
@@ -327,6 +327,9 @@ class CompiledStatement:
         # the evaluator's hot loop; a statement without Resource grants an identity nothing.
         self.identity_test = _statement_test(
             NEVER if self.resources is None else self.resources.test(self.not_resource), self.conditions)
+        # Whether deciding the statement looks at the request context (a condition, a Resource
+        # with a policy variable): the batch runner builds a case's context only when one does.
+        self.reads_context = bool(self.conditions) or (self.resources is not None and bool(self.resources.templates))
 
     def action_ok(self, action_lower: str) -> bool:
         return self.actions(action_lower) is not self.not_action

@@ -175,8 +175,8 @@ class PolicySet:
         self.plans: dict[str, _Plan] = {}  # read directly by decide
 
     def plan(self, action: str) -> _Plan:
-        """(identity policies with candidates, every boundary, resource-policy candidates): the
-        first as (label, candidates) pairs, the second too, candidates possibly empty."""
+        """(identity policies with candidates, every boundary, resource-policy candidates, whether
+        one of them reads the request context): the first two as (label, candidates) pairs."""
         lower = action.lower()
         identities = []
         for label, policy in zip(self.id_labels, self.identities):
@@ -187,9 +187,11 @@ class PolicySet:
                 identities.append((label, candidates))
         boundaries = [(label, policy.candidates(lower)) for label, policy in zip(self.b_labels, self.boundaries)]
         resource = () if self.resource_policy is None else self.resource_policy.candidates(lower)
+        reads = any(st.reads_context for _, candidates in (*identities, *boundaries) for st in candidates) or \
+            any(st.reads_context for st in resource)
         if len(self.plans) >= _PLAN_LIMIT:
             self.plans.clear()
-        plan = self.plans[action] = (identities, boundaries, resource)
+        plan = self.plans[action] = (identities, boundaries, resource, reads)
         return plan
 
 
@@ -211,7 +213,7 @@ def decide(
     plan = policies.plans.get(action)
     if plan is None:
         plan = policies.plan(action)
-    identity_plan, boundary_plan, resource_candidates = plan
+    identity_plan, boundary_plan, resource_candidates, _ = plan
     deny: tuple[str, Statement] | None = None
     identity_allow: tuple[str, Statement] | None = None
     for label, candidates in identity_plan:
