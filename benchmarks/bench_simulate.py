@@ -152,7 +152,7 @@ def phases(path: Path, runner) -> dict[str, float]:
     """CPU microseconds per case of each step of the common path, on a runner that has seen the
     file: reading lines, reading a case (id, known policies, request JSON), building the request,
     deciding, writing the output line. Each step runs over the previous step's results."""
-    from auditor.evaluate.batch import _AFTER_ID, RESOURCE_POLICY_LABEL, _encode_string, request_parts
+    from auditor.evaluate.batch import _AFTER_ID, _encode_string, request_context, request_fields
     from auditor.evaluate.caseread import read_known
     from auditor.evaluate.engine import decide
 
@@ -170,16 +170,16 @@ def phases(path: Path, runner) -> dict[str, float]:
         with open(path, "rb") as stream:
             return list(stream)
 
+    def build(case_id, policies, raw_request):
+        principal, action, resource, context, owner = request_fields(raw_request)
+        plan = policies.plans.get(action) or policies.plan(action)
+        return principal, action, resource, request_context(context) if plan[3] else context, owner
+
     lines, t_lines = timed(read_stream)
     parts, t_read = timed(lambda: [read_known(line, runner._sections) for line in lines])
     known = [p for p in parts if p is not None]
-    requests, t_request = timed(lambda: [request_parts(p[2]) for p in known])
-
-    def decide_all():
-        return [decide(*request, ids, rp, bounds, id_labels, RESOURCE_POLICY_LABEL, b_labels, None)
-                for request, (_, (ids, rp, bounds, id_labels, b_labels), _) in zip(requests, known)]
-
-    decisions, t_decide = timed(decide_all)
+    requests, t_request = timed(lambda: [build(*p) for p in known])
+    decisions, t_decide = timed(lambda: [decide(*request, p[1], None) for request, p in zip(requests, known)])
     _, t_write = timed(lambda: [f'{{"id": {p[0]}{_AFTER_ID[d._value_]}{_encode_string(detail)}}}'
                                 for p, (d, detail) in zip(known, decisions)])
     n, k = len(lines), max(1, len(known))

@@ -242,3 +242,15 @@ def test_details_are_written_as_json_would_for_every_character():
             assert fast.run_line(form, number) == general.run_line(form, number), code
     assert sum(fast._common(json.dumps({"id": 1, "request": {"action": "s3:GetObject", "resource": "r"}})) is not None
                for _ in range(2)) == 2  # the fast path was taken
+
+
+def test_benchmark_runs_the_command_loop_and_splits_its_phases(tmp_path):
+    from benchmarks import bench_simulate
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(line + "\n" for line in generate(60, seed=3)))
+    runner = BatchRunner()
+    _, _, count, decisions = bench_simulate.run_in_process(path, runner)
+    assert count == 60 and sum(decisions.values()) == 60 and decisions["Error"] == 0
+    phases = bench_simulate.phases(path, runner)
+    assert phases["share of lines on this path (%)"] > 50 and all(value >= 0 for value in phases.values())

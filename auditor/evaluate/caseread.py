@@ -318,8 +318,8 @@ def read_known(line: bytes, sections: Sections) -> tuple[str, Any, dict] | None:
     try:
         end = line.rfind(layout.request_bytes)
         head = len(layout.head_bytes)
-        start = line.find(b",", head, end)
-        if start < 0:
+        start = line.find(b",", head, end)  # the id's end (an id with a comma is not plain anyway)
+        if start < 0 or end < 0:
             return None
         # Sections.find, inlined: this runs for nearly every line.
         size = end - start
