@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
 from auditor.evaluate.caseread import CaseReader, KnownTexts, Sections, read_common, read_known
@@ -315,15 +315,35 @@ class BatchRunner:
 
     def run_line(self, line: str | bytes, number: int) -> str | None:
         """The output line (without newline) for one input line; None for a blank line."""
+        if type(line) is bytes and number != 1:  # line 1 may start with a byte-order mark
+            # A line whose policies are all known is read without decoding it whole.
+            parts = read_known(line, self._sections)
+            if parts is not None:
+                out = self._decided(*parts)
+                if out is not None:
+                    return out
+        return self._general(line, number)
+
+    def run_lines(self, lines: Iterable[str | bytes], number: int) -> list[str]:
+        """run_line for consecutive lines, the first numbered `number`: their output lines (a
+        blank line gives none). The loop of `simulate --batch`, with run_line's common case
+        inline: a method call per line costs as much as a tenth of the line's work."""
+        results: list[str] = []
+        append, sections, decided = results.append, self._sections, self._decided
+        for line in lines:
+            if type(line) is bytes and number != 1 and (parts := read_known(line, sections)) is not None \
+                    and (out := decided(*parts)) is not None:
+                append(out)
+            elif (out := self._general(line, number)) is not None:
+                append(out)
+            number += 1
+        return results
+
+    def _general(self, line: str | bytes, number: int) -> str | None:
+        """run_line, once a line read as bytes is known not to be in the common layout with known
+        policies: decoded, then read in the common layout, else the general way."""
         case_id = None
         try:
-            if type(line) is bytes and number != 1:  # line 1 may start with a byte-order mark
-                # A line whose policies are all known is read without decoding it whole.
-                parts = read_known(line, self._sections)
-                if parts is not None:
-                    out = self._decided(*parts)
-                    if out is not None:
-                        return out
             if not isinstance(line, str):
                 try:
                     line = line.decode("utf-8")

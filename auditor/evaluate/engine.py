@@ -179,16 +179,23 @@ class PolicySet:
         one of them reads the request context): the first two as (label, candidates) pairs."""
         lower = action.lower()
         identities = []
+        reads = False
         for label, policy in zip(self.id_labels, self.identities):
             candidates = policy.by_action.get(lower)
             if candidates is None:
                 candidates = policy.candidates(lower)
             if candidates:
                 identities.append((label, candidates))
-        boundaries = [(label, policy.candidates(lower)) for label, policy in zip(self.b_labels, self.boundaries)]
-        resource = () if self.resource_policy is None else self.resource_policy.candidates(lower)
-        reads = any(st.reads_context for _, candidates in (*identities, *boundaries) for st in candidates) or \
-            any(st.reads_context for st in resource)
+                reads = reads or _reads_context(candidates)
+        boundaries = []
+        for label, policy in zip(self.b_labels, self.boundaries):
+            candidates = policy.candidates(lower)
+            boundaries.append((label, candidates))
+            reads = reads or _reads_context(candidates)
+        resource = ()
+        if self.resource_policy is not None:
+            resource = self.resource_policy.candidates(lower)
+            reads = reads or _reads_context(resource)
         if len(self.plans) >= _PLAN_LIMIT:
             self.plans.clear()
         plan = self.plans[action] = (identities, boundaries, resource, reads)
@@ -196,6 +203,13 @@ class PolicySet:
 
 
 _Plan = tuple
+
+
+def _reads_context(candidates: Sequence[CompiledStatement]) -> bool:
+    for st in candidates:
+        if st.reads_context:
+            return True
+    return False
 
 
 def decide(
