@@ -211,3 +211,10 @@ def test_bytes_lines_decide_as_text_lines():
     runner = BatchRunner()
     for _ in range(2):  # the second round reads most lines without decoding them whole
         assert [runner.run_line(line.encode(), n) for n, line in enumerate(LINES, start=1)] == EXPECTED
+
+
+def test_chunks_decide_as_lines():
+    runner = BatchRunner()
+    for lines in (LINES, [line.encode() for line in LINES]):
+        got = runner.run_lines(lines[:30], 1) + runner.run_lines(lines[30:], 31)
+        assert got == [out for out in EXPECTED if out is not None]
