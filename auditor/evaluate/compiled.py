@@ -144,7 +144,7 @@ def _literal_tail(template: Template) -> tuple[Callable[[str], object] | None, i
 class ResourceMatcher:
     """Resource (or NotResource) patterns; variables are filled in from the request context."""
 
-    __slots__ = ("fixed", "escaped", "templates", "_plans", "_tests")
+    __slots__ = ("fixed", "escaped", "templates", "_tails", "_tests")
 
     def __init__(self, patterns: Iterable[str], variables_enabled: bool):
         plain: list[str] = []
@@ -155,7 +155,7 @@ class ResourceMatcher:
             else:
                 plain.append(pattern)
         self.templates = tuple(t for t in templates if t.has_variables)
-        self._plans = tuple((t, *_literal_tail(t)) for t in self.templates)
+        self._tails = tuple((t, *_literal_tail(t)) for t in self.templates)
         # Only escapes (${*}): a literal star, so such a template keeps its own regex.
         escaped = tuple(arn_source(t.static_chunks()) for t in templates if not t.has_variables)
         self.fixed = _Patterns(plain, _arn_pattern_source)
@@ -168,7 +168,7 @@ class ResourceMatcher:
     def __call__(self, resource: str, context: Context) -> bool:
         if self._fixed(resource):
             return True
-        for template, head, tail_from in self._plans:
+        for template, head, tail_from in self._tails:
             chunks = resolve(template, context)
             if chunks is None:
                 continue

@@ -223,7 +223,9 @@ def decide(
 ) -> tuple[Decision, str]:
     """The decision and its detail for a request given as its parts (see `Request`): the batch
     runner calls this once per case, without building a Request or an Evaluation. `matched`,
-    when not None, receives every statement that applied, in evaluation order."""
+    when not None, receives every statement that applied, in evaluation order. Only statements
+    that read the context look at `context` (the plan of the action says whether one does): a
+    caller that knows none does need not build it."""
     plan = policies.plans.get(action)
     if plan is None:
         plan = policies.plan(action)
