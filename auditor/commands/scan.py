@@ -118,6 +118,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 def run(args: argparse.Namespace) -> int:
     from auditor.collect.inventory_builder import build_inventory
     from auditor.collect.snapshot import utc_now
+    from auditor.heap import cycle_collection_paused
     from auditor.pipeline import analyse, exit_code
     from auditor.report import formatter, write_reports
 
@@ -141,30 +142,37 @@ def run(args: argparse.Namespace) -> int:
     started = utc_now()
     progress = progress_printer(args.quiet)
 
-    if args.demo:
-        from auditor.demo import demo_snapshot
+    # A live collection makes boto3's cyclic garbage, left to the collector as usual; reading a
+    # file and everything after the snapshot is in memory runs with it paused (auditor.heap).
+    with cycle_collection_paused(when=bool(args.demo or args.input)):
+        snapshot = _snapshot(args, config, progress)
+        with cycle_collection_paused():
+            inventory = build_inventory(snapshot)
+            notes = snapshot.notes
+            del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
+            result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
+                             baseline_path=args.baseline, started=started, notes=notes)
+            if args.history:
+                from auditor.history import record_run, trend
 
-        snapshot = demo_snapshot(progress)
-    elif args.input:
-        from auditor.collect.offline import load_inputs
-
-        snapshot = load_inputs(args.input)
-    else:
-        snapshot = live_snapshot(args, config, progress)
-    inventory = build_inventory(snapshot)
-    notes = snapshot.notes
-    del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
-    result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
-                     baseline_path=args.baseline, started=started, notes=notes)
-    if args.history:
-        from auditor.history import record_run, trend
-
-        record_run(args.history, result)
-        result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
-    written = write_reports(result, output_dir, formats)
+                record_run(args.history, result)
+                result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
+            written = write_reports(result, output_dir, formats)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
+
+
+def _snapshot(args: argparse.Namespace, config: Config, progress: Callable[[str], None] | None):
+    if args.demo:
+        from auditor.demo import demo_snapshot
+
+        return demo_snapshot(progress)
+    if args.input:
+        from auditor.collect.offline import load_inputs
+
+        return load_inputs(args.input)
+    return live_snapshot(args, config, progress)
 
 
 HISTORY_RUNS_SHOWN = 30  # the trend in the HTML report: the last month of daily runs
