@@ -18,6 +18,7 @@ from auditor.evaluate.static import statement_matches
 from auditor.iam.knowledge import ActionInfo, IamKnowledge
 from auditor.iam.wildcards import glob_match, glob_regex, has_wildcard
 from auditor.model.policy import ConditionClause, Effect, Policy, Statement
+from auditor.model.slotinit import slot_init
 from auditor.access.resources import Cell, Scope
 
 Known = Mapping[str, tuple[str, ...]]
@@ -283,12 +284,14 @@ class Inputs:
     known_key: object = None  # identifies `known` for the answer caches
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Grant:
     label: str  # "policy statement"
     answer: Answer
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """A principal's allowed cells and the statements behind them."""

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from itertools import chain, compress
 from operator import attrgetter
 
+from auditor.model.slotinit import slot_init
+
 # The services this product is about, in report order.
 SERVICES: tuple[str, ...] = ("mobiletargeting", "sms-voice", "ses")
 SERVICE_LABELS = {"mobiletargeting": "Pinpoint", "sms-voice": "SMS and voice", "ses": "SES"}
@@ -23,6 +25,7 @@ class Reach(enum.Enum):
     ALL = "all"  # every resource, including ones created later
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ActionAccess:
     action: str  # "mobiletargeting:DeleteApp"
@@ -34,6 +37,7 @@ class ActionAccess:
     via: tuple[str, ...] = ()  # "policy-name statement-sid" that grant it
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ServiceAccess:
     service: str
@@ -112,6 +116,7 @@ def access_overview(service: ServiceAccess) -> AccessOverview:
     )
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class PrincipalAccess:
     account_id: str

@@ -7,6 +7,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from auditor.model.slotinit import slot_init
+
 
 class Severity(enum.IntEnum):
     INFO = 0
@@ -45,6 +47,7 @@ class PolicyType(enum.Enum):
     NONE = ""
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One finding. Field order is the CSV column order of design.md section 3."""

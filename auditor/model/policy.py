@@ -8,6 +8,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from auditor.model.slotinit import slot_init
+
 
 class Effect(enum.Enum):
     ALLOW = "Allow"
@@ -37,6 +39,7 @@ class Position:
         return f"line {self.line}, column {self.column}"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ConditionClause:
     """One `operator: {key: values}` entry of a Condition block."""
@@ -54,6 +57,7 @@ class ConditionClause:
         return self.key.lower()
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class PrincipalEntry:
     """One principal value: kind is "AWS", "Service", "Federated", "CanonicalUser" or "*"."""
@@ -88,6 +92,7 @@ class ParseIssue:
     fatal: bool = False  # the document (or statement) could not be used at all
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Statement:
     index: int
@@ -118,6 +123,7 @@ class Statement:
         return bool(self.conditions)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Policy:
     """A parsed policy document. `statements` holds only the statements that could be used."""

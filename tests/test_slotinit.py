@@ -1,0 +1,75 @@
+"""slot_init: the faster __init__ of the hot frozen dataclasses behaves like the generated one."""
+import dataclasses
+import inspect
+import pickle
+
+import pytest
+
+from auditor.model.access import ActionAccess, Reach
+from auditor.model.policy import ConditionClause, Effect, Policy, SetOperator, Statement
+from auditor.model.slotinit import slot_init
+
+
+def _plain_twin(cls):
+    """The same fields in a dataclass that keeps its generated __init__."""
+    fields = [(f.name, f.type, dataclasses.field(default=f.default, repr=f.repr, compare=f.compare))
+              if f.default is not dataclasses.MISSING else (f.name, f.type) for f in dataclasses.fields(cls)]
+    return dataclasses.make_dataclass(cls.__name__, fields, frozen=True, slots=True)
+
+
+@pytest.mark.parametrize("cls", [Statement, Policy, ConditionClause, ActionAccess])
+def test_signature_matches_the_generated_init(cls):
+    twin = _plain_twin(cls)
+    assert str(inspect.signature(cls.__init__)) == str(inspect.signature(twin.__init__))
+
+
+def test_positional_keyword_and_default_arguments_store_every_field():
+    clause = ConditionClause("StringEquals", "aws:SourceAccount", ("1",), "StringEquals", False, SetOperator.NONE)
+    statement = Statement(2, "S", Effect.DENY, ("ses:*",), True, ("*",), False, None, False, (clause,))
+    assert (statement.index, statement.sid, statement.effect, statement.not_action) == (2, "S", Effect.DENY, True)
+    assert statement.conditions == (clause,) and statement.position is None
+    assert clause.value_types == ()
+    policy = Policy(version="2012-10-17", policy_id=None, statements=(statement,), raw_text="{}")
+    assert policy.issues == () and policy.raw_text == "{}" and policy.raw_text_available is True
+    assert dataclasses.replace(policy, raw_text_available=False).raw_text_available is False
+
+
+def test_missing_or_unknown_arguments_fail_as_before():
+    with pytest.raises(TypeError):
+        ActionAccess("a:b", "Write", Reach.ALL)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ActionAccess("a:b", "Write", Reach.ALL, (), False, bogus=1)  # type: ignore[call-arg]
+
+
+def test_still_frozen_hashable_and_picklable():
+    row = ActionAccess("ses:SendEmail", "Write", Reach.SOME, ("arn:x",), True, ("c",), ("p s",))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.action = "other"  # type: ignore[misc]
+    same = ActionAccess("ses:SendEmail", "Write", Reach.SOME, ("arn:x",), True, ("c",), ("p s",))
+    assert row == same and hash(row) == hash(same)
+    assert pickle.loads(pickle.dumps(row)) == row
+
+
+def test_refuses_classes_it_cannot_serve_exactly():
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class WithFactory:
+        items: list = dataclasses.field(default_factory=list)
+
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class PostInit:
+        a: int
+
+        def __post_init__(self):
+            pass
+
+    @dataclasses.dataclass(slots=True)
+    class NotFrozen:
+        a: int
+
+    for cls in (WithFactory, NoSlots, PostInit, NotFrozen):
+        with pytest.raises(TypeError):
+            slot_init(cls)
