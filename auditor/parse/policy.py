@@ -5,10 +5,9 @@ whole statement, the statement is left out of `Policy.statements` (it still show
 """
 from __future__ import annotations
 
-import sys
-
 import functools
 import json
+from sys import intern
 from typing import Any
 
 from auditor.model.policy import (
@@ -197,11 +196,14 @@ def _statement(b: _Builder, index: int, raw: Any, path: tuple) -> Statement | No
 
 def _string_list(value: Any) -> tuple[str, ...] | None:
     # Interned: thousands of documents repeat the same actions and ARNs, each decoded separately.
-    if isinstance(value, str):
-        return (sys.intern(value),)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(map(sys.intern, value))
-    return None
+    if type(value) is str:
+        return (intern(value),)
+    if type(value) is not list:
+        return (intern(value),) if isinstance(value, str) else None
+    for v in value:  # a loop, not all(<generator>): this runs for every Action and Resource
+        if type(v) is not str and not isinstance(v, str):
+            return None
+    return tuple(map(intern, value))
 
 
 def _either(b: _Builder, index: int, raw: dict, path: tuple, name: str, negated: str, *, required: bool):
