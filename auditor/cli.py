@@ -39,6 +39,20 @@ def _version() -> str:
     return f"auditor {__version__} (IAM data {data})"
 
 
+class _VersionAction(argparse.Action):
+    """--version, with the IAM data's version read only when asked: every other run (a cron
+    scan, a `simulate --batch` in a pipeline) would otherwise import the catalogue for nothing."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version of auditor and of its IAM data, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(_version())
+        parser.exit()
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """With `argv`, only the command being run is imported (startup stays fast for cron and CI) and
     the others get a placeholder entry so `auditor --help` still lists them; without, all of them."""
@@ -47,7 +61,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="auditor",
         description="Least-privilege audit of Amazon Pinpoint, End User Messaging (SMS/voice) and SES access.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_VersionAction)
     parser.epilog = "Add -v (stages) or -vv (also every AWS call) to any command for logs on stderr."
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
