@@ -276,6 +276,7 @@ def _scalar(value: Any) -> tuple[str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # a few dozen operators, written the same way thousands of times
 def split_operator(operator: str) -> tuple[SetOperator, str, bool]:
     """'ForAnyValue:StringLikeIfExists' -> (FOR_ANY_VALUE, 'StringLike', True)."""
     set_op = SetOperator.NONE
@@ -312,18 +313,22 @@ def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
         b.note_dups(block, where, index)
         set_op, base, if_exists = split_operator(operator)
         for key, values in block.items():
-            items = values if isinstance(values, list) else [values]
-            scalars = [_scalar(v) for v in items]
-            if any(s is None for s in scalars):
-                b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} {key}: values must be "
-                        "strings, numbers or booleans", index, where + (key,), fatal=True)
-                ok = False
-                continue
-            clauses.append(ConditionClause(
-                operator, key, tuple(s[0] for s in scalars), base, if_exists, set_op,
-                tuple(s[1] for s in scalars),
-            ))
+            texts = _string_list(values)  # the usual case: strings only, taken as they are
+            if texts is not None:
+                types = _STRING_TYPES[len(texts)] if len(texts) < len(_STRING_TYPES) else ("string",) * len(texts)
+            else:
+                scalars = [_scalar(v) for v in (values if isinstance(values, list) else [values])]
+                if any(s is None for s in scalars):
+                    b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} {key}: values must be "
+                            "strings, numbers or booleans", index, where + (key,), fatal=True)
+                    ok = False
+                    continue
+                texts, types = tuple(s[0] for s in scalars), tuple(s[1] for s in scalars)
+            clauses.append(ConditionClause(operator, key, texts, base, if_exists, set_op, types))
     return tuple(clauses), ok
+
+
+_STRING_TYPES = tuple(("string",) * n for n in range(16))
 
 
 def _json_type(value: Any) -> str:
