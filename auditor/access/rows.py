@@ -52,14 +52,17 @@ class RowBuilder:
                 found.update(table)  # the usual case: the same region as last time, copied in C
             else:
                 found.update({a: table[a] for a in actions})
-        ordered = sorted(a for a, row in found.items() if row is not None)
-        return tuple(ServiceAccess(s, tuple(found[a] for a in ordered[bisect.bisect_left(ordered, lo):
-                                                                      bisect.bisect_left(ordered, hi)]))
+        # A million rows in a large account: the lookups below are made in C (filter, map).
+        ordered = sorted(filter(found.__getitem__, found))  # None: an action the principal cannot reach
+        row = found.__getitem__
+        return tuple(ServiceAccess(s, tuple(map(row, ordered[bisect.bisect_left(ordered, lo):
+                                                             bisect.bisect_left(ordered, hi)])))
                      for s, (lo, hi) in zip(self.services, self._bounds))
 
     def _fill(self, table: dict, actions: Iterable[int], covering: list[Grant], labels: tuple[str, ...],
               answers: tuple, outcome: Outcome) -> None:
         protos = self._protos.setdefault(answers, {})
+        plain = outcome.plain
         for action in actions:
             proto = protos.get(action, _MISSING)
             if proto is _MISSING:
@@ -67,12 +70,13 @@ class RowBuilder:
             if proto is None:
                 table[action] = None
                 continue
+            name, level, reach, resources, conditional, conditions, cells = proto
             via = labels
-            if not outcome.plain:
-                reaching = [g for g in covering if not g.answer.any.isdisjoint(proto[6])]
+            if not plain:
+                reaching = [g for g in covering if not g.answer.any.isdisjoint(cells)]
                 if len(reaching) < len(covering):
                     via = tuple(dict.fromkeys(g.label for g in reaching))
-            table[action] = ActionAccess(*proto[:6], via)
+            table[action] = ActionAccess(name, level, reach, resources, conditional, conditions, via)
 
     def _scope(self, action: int, cells: frozenset[int]) -> tuple[Reach, tuple[str, ...]]:
         found = self._scopes.get(cells)
