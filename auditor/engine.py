@@ -241,7 +241,11 @@ def _principal_subject(acct: str, ptype: str, name: str, arn: str) -> Subject:
 
 
 def _with_policy(base: Subject, ref: PolicyRef) -> Subject:
-    return replace(base, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref)
+    # Built directly rather than by dataclasses.replace: one per policy of every principal.
+    return Subject(account_id=base.account_id, region=base.region, resource_type=base.resource_type,
+                   resource_arn=base.resource_arn, principal_type=base.principal_type,
+                   principal_name=base.principal_name, principal_arn=base.principal_arn, policy_name=ref.name,
+                   policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref, file=base.file)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Callable, Hashable, Iterable, Mapping
 
 from auditor.model.finding import PolicyType, Severity
 from auditor.model.policy import Policy, PolicyKind, Statement
+from auditor.model.slotinit import slot_init
 
 
 class Scope(enum.Enum):
@@ -37,6 +38,7 @@ class CheckMeta:
     subject_key: Callable[[Subject], Hashable] | None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Subject:
     """Where a finding points: the account, resource, principal and policy it is about."""

@@ -116,3 +116,18 @@ def test_holder_named_inside_the_document_is_judged_for_each_holder():
     scanned = {f.fingerprint: f for f in run_inventory_checks(inv, config.options, config.selection())}
     per_context = _per_context(inv)
     assert {k: f for k, f in scanned.items() if k in per_context} == per_context
+
+
+def test_a_policy_subject_keeps_every_field_of_its_principal_subject():
+    import dataclasses
+
+    from auditor.engine import _with_policy
+    from auditor.registry import Subject
+
+    # Every field set, so a field added to Subject later and not carried over fails here.
+    base = Subject(**{f.name: (PolicyType.INLINE if f.name == "policy_type" else f"value of {f.name}")
+                      for f in dataclasses.fields(Subject)})
+    ref = PolicyRef("p", "arn:aws:iam::111122223333:policy/p", PolicyType.MANAGED, parse_policy("{}"))
+    expected = dataclasses.replace(base, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type,
+                                   policy_ref=ref.ref)
+    assert _with_policy(base, ref) == expected
