@@ -314,6 +314,9 @@ def statement_label(source_label: str, statement: Statement) -> str:
 
 
 def _union(grants: Sequence[Grant], attr: str) -> frozenset[int]:
+    # A principal's cells run to thousands: a lone grant's set is returned as it is, not copied.
+    if len(grants) == 1:
+        return getattr(grants[0].answer, attr)
     return frozenset().union(*(getattr(g.answer, attr) for g in grants)) if grants else _NONE
 
 
@@ -344,13 +347,19 @@ def evaluate(u: Universe, inputs: Inputs) -> Outcome:
         elif rs.grant in (GrantKind.DIRECT, GrantKind.ROLE):
             direct.append(grant)
     allow_any, allow_yes = _union(allows, "any"), _union(allows, "yes")
+    granted_yes = allow_yes if not direct else _union(allows + direct, "yes")
     if inputs.boundary is not None:
-        allow_any &= _union(limits, "any")
-        allow_yes &= _union(limits, "yes")
-    final_any = (allow_any | _union(direct, "any")) - _union(denies, "yes")
-    final_yes = (allow_yes | _union(direct, "yes")) - _union(denies, "any")
+        allow_any = allow_any & _union(limits, "any")
+        allow_yes = allow_yes & _union(limits, "yes")
+    # Most principals have no Deny, boundary or resource-policy grant: their sets are kept, not
+    # rebuilt (each is thousands of cells).
+    final_any, final_yes = allow_any, allow_yes
+    if direct:
+        final_any, final_yes = final_any | _union(direct, "any"), final_yes | _union(direct, "yes")
+    if denies:
+        final_any, final_yes = final_any - _union(denies, "yes"), final_yes - _union(denies, "any")
     plain = inputs.boundary is None and not denies and not direct
-    return Outcome(final_any, final_yes, tuple(allows + direct), _union(allows + direct, "yes"),
+    return Outcome(final_any, final_yes, tuple(allows + direct), granted_yes,
                    tuple(limits), tuple(denies), plain, not direct)
 
 
@@ -374,7 +383,10 @@ def gating_text(outcome: Outcome, cells: frozenset[int]) -> tuple[str, ...]:
     conditional = cells - outcome.yes
     if not conditional:
         return ()
-    gated_by = [(g, conditional & g.answer.any - outcome.allow_yes) for g in outcome.allows]
+    # (conditional - allow_yes) & any, not conditional & (any - allow_yes): the same cells, but the
+    # first set is one action's, the others a principal's thousands.
+    unsure = conditional - outcome.allow_yes
+    gated_by = [(g, unsure & g.answer.any) for g in outcome.allows]
     gated_by += [(g, conditional & g.answer.any) for g in outcome.limits]
     for grant, gated in gated_by:
         for index in gated:
