@@ -35,7 +35,7 @@ def test_not_paused_when_told_not_to():
 def test_nested_pause_keeps_the_outer_one():
     with cycle_collection_paused():
         with cycle_collection_paused():
-            pass
+            assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
 
@@ -43,7 +43,7 @@ def test_nested_pause_keeps_the_outer_one():
 def test_a_collector_disabled_by_the_caller_stays_disabled():
     gc.disable()
     with cycle_collection_paused():
-        pass
+        assert not gc.isenabled()
     assert not gc.isenabled()
 
 

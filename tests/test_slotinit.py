@@ -64,7 +64,7 @@ def test_refuses_classes_it_cannot_serve_exactly():
         a: int
 
         def __post_init__(self):
-            pass
+            return None
 
     @dataclasses.dataclass(slots=True)
     class NotFrozen:
