@@ -43,7 +43,7 @@ class _VersionAction(argparse.Action):
     """--version, with the IAM data's version read only when asked: every other run (a cron
     scan, a `simulate --batch` in a pipeline) would otherwise import the catalogue for nothing."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object):
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
                          help="show the version of auditor and of its IAM data, then exit")
 

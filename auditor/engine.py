@@ -10,6 +10,7 @@ from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
 from auditor.analysis.describe import policy_ref
 from auditor.analysis.memo import clear_caches, per_object
+from auditor.analysis.subjects import managed_policy_subject, principal_subject, with_policy
 from auditor.parse.render import EVIDENCE_KEY, statement_json
 from auditor.registry import Check, CheckOptions, Hit, PolicyContext, Scope, Subject, load_checks
 
@@ -209,43 +210,25 @@ def policy_contexts(inventory: Inventory, options: CheckOptions) -> Iterator[Pol
     for managed in inventory.managed_policies:
         if managed.aws_managed and managed.arn not in attached and managed.arn not in boundaries:
             continue  # AWS's own unused policies are not the account's risk
-        ref = managed.ref
         # A policy used only as a permissions boundary is judged as one (it grants nothing itself).
         only_boundary = managed.arn in boundaries and managed.arn not in attached
-        policy_type = PolicyType.BOUNDARY if only_boundary else ref.policy_type
-        yield ctx(ref, Subject(account_id=acct, resource_type="AWS::IAM::ManagedPolicy", resource_arn=managed.arn,
-                               policy_name=managed.name, policy_arn=managed.arn, policy_type=policy_type,
-                               policy_ref=ref.ref))
+        yield ctx(managed.ref, managed_policy_subject(inventory, managed, PolicyType.BOUNDARY if only_boundary else None))
     for principal in inventory.principals:
-        base = _principal_subject(acct, principal.type.value, principal.name, principal.arn)
+        base = principal_subject(inventory, principal)
         for ref in principal.inline_policies:
-            yield ctx(ref, _with_policy(base, ref))
+            yield ctx(ref, with_policy(base, ref))
         if principal.trust_policy is not None:
-            yield ctx(principal.trust_policy, _with_policy(base, principal.trust_policy))
+            yield ctx(principal.trust_policy, with_policy(base, principal.trust_policy))
     for group in inventory.groups:
-        base = _principal_subject(acct, "group", group.name, group.arn)
+        base = principal_subject(inventory, group)
         for ref in group.inline_policies:
-            yield ctx(ref, _with_policy(base, ref))
+            yield ctx(ref, with_policy(base, ref))
     for identity in inventory.ses_identities:
         for ref in identity.policies:
             subject = Subject(account_id=identity.account_id, region=identity.region,
                               resource_type="AWS::SES::EmailIdentity", resource_arn=identity.arn,
                               policy_name=ref.name, policy_type=PolicyType.RESOURCE, policy_ref=ref.ref)
             yield ctx(ref, subject, identity.region)
-
-
-def _principal_subject(acct: str, ptype: str, name: str, arn: str) -> Subject:
-    resource_type = {"user": "AWS::IAM::User", "role": "AWS::IAM::Role", "group": "AWS::IAM::Group"}[ptype]
-    return Subject(account_id=acct, resource_type=resource_type, resource_arn=arn, principal_type=ptype,
-                   principal_name=name, principal_arn=arn)
-
-
-def _with_policy(base: Subject, ref: PolicyRef) -> Subject:
-    # Built directly rather than by dataclasses.replace: one per policy of every principal.
-    return Subject(account_id=base.account_id, region=base.region, resource_type=base.resource_type,
-                   resource_arn=base.resource_arn, principal_type=base.principal_type,
-                   principal_name=base.principal_name, principal_arn=base.principal_arn, policy_name=ref.name,
-                   policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref, file=base.file)
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def test_holder_named_inside_the_document_is_judged_for_each_holder():
 def test_a_policy_subject_keeps_every_field_of_its_principal_subject():
     import dataclasses
 
-    from auditor.engine import _with_policy
+    from auditor.analysis.subjects import with_policy
     from auditor.registry import Subject
 
     # Every field set, so a field added to Subject later and not carried over fails here.
@@ -130,4 +130,4 @@ def test_a_policy_subject_keeps_every_field_of_its_principal_subject():
     ref = PolicyRef("p", "arn:aws:iam::111122223333:policy/p", PolicyType.MANAGED, parse_policy("{}"))
     expected = dataclasses.replace(base, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type,
                                    policy_ref=ref.ref)
-    assert _with_policy(base, ref) == expected
+    assert with_policy(base, ref) == expected

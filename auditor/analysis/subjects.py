@@ -1,8 +1,7 @@
 """Subjects of inventory-scope findings: a principal (with the policy that grants), or a policy."""
 from __future__ import annotations
 
-from dataclasses import replace
-
+from auditor.model.finding import PolicyType
 from auditor.model.inventory import Group, Inventory, ManagedPolicy, PolicyRef, Principal
 from auditor.registry import Subject
 
@@ -18,13 +17,21 @@ def principal_subject(inventory: Inventory, principal: Principal | Group, ref: P
 
 
 def with_policy(subject: Subject, ref: PolicyRef) -> Subject:
-    return replace(subject, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref)
+    """The subject with the policy `ref` (dataclasses.replace, spelled out: it runs for every
+    policy of every principal, and replace costs several times this)."""
+    return Subject(account_id=subject.account_id, region=subject.region, resource_type=subject.resource_type,
+                   resource_arn=subject.resource_arn, principal_type=subject.principal_type,
+                   principal_name=subject.principal_name, principal_arn=subject.principal_arn, policy_name=ref.name,
+                   policy_arn=ref.arn, policy_type=ref.policy_type, policy_ref=ref.ref, file=subject.file)
 
 
-def managed_policy_subject(inventory: Inventory, managed: ManagedPolicy) -> Subject:
+def managed_policy_subject(inventory: Inventory, managed: ManagedPolicy,
+                           policy_type: PolicyType | None = None) -> Subject:
+    """`policy_type` overrides the policy's own (a policy used only as a permissions boundary)."""
     ref = managed.ref
     return Subject(account_id=inventory.account_id, resource_type="AWS::IAM::ManagedPolicy", resource_arn=managed.arn,
-                   policy_name=managed.name, policy_arn=managed.arn, policy_type=ref.policy_type, policy_ref=ref.ref)
+                   policy_name=managed.name, policy_arn=managed.arn, policy_type=policy_type or ref.policy_type,
+                   policy_ref=ref.ref)
 
 
 def via_text(ref: PolicyRef) -> str:

@@ -146,18 +146,18 @@ def run(args: argparse.Namespace) -> int:
     # file and everything after the snapshot is in memory runs with it paused (auditor.heap).
     with cycle_collection_paused(when=bool(args.demo or args.input)):
         snapshot = _snapshot(args, config, progress)
-        with cycle_collection_paused():
-            inventory = build_inventory(snapshot)
-            notes = snapshot.notes
-            del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
-            result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
-                             baseline_path=args.baseline, started=started, notes=notes)
-            if args.history:
-                from auditor.history import record_run, trend
+    with cycle_collection_paused():
+        inventory = build_inventory(snapshot)
+        notes = snapshot.notes
+        del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
+        result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
+                         baseline_path=args.baseline, started=started, notes=notes)
+        if args.history:
+            from auditor.history import record_run, trend
 
-                record_run(args.history, result)
-                result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
-            written = write_reports(result, output_dir, formats)
+            record_run(args.history, result)
+            result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
+        written = write_reports(result, output_dir, formats)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
