@@ -315,7 +315,7 @@ def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
         for key, values in block.items():
             texts = _string_list(values)  # the usual case: strings only, taken as they are
             if texts is not None:
-                types = _STRING_TYPES[len(texts)] if len(texts) < len(_STRING_TYPES) else ("string",) * len(texts)
+                types = ("string",) * len(texts)
             else:
                 scalars = [_scalar(v) for v in (values if isinstance(values, list) else [values])]
                 if any(s is None for s in scalars):
@@ -327,8 +327,6 @@ def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
             clauses.append(ConditionClause(operator, key, texts, base, if_exists, set_op, types))
     return tuple(clauses), ok
 
-
-_STRING_TYPES = tuple(("string",) * n for n in range(16))
 
 
 def _json_type(value: Any) -> str:
