@@ -181,6 +181,25 @@ def test_globs_overlap(a, b, expected):
     assert globs_overlap(b, a) is expected
 
 
+def test_globs_overlap_agrees_with_brute_force():
+    # Every pair of globs up to three characters over {a, b, *, ?}: they overlap exactly when
+    # some string matches both. A witness needs no other letter, and no more characters than
+    # the two globs have together (a character both sides' stars absorb can be dropped).
+    import itertools
+    import re
+
+    def regex(glob):
+        return re.compile("".join({"*": ".*", "?": "."}.get(c, c) for c in glob), re.DOTALL)
+
+    globs = ["".join(p) for n in range(4) for p in itertools.product("ab*?", repeat=n)]
+    strings = ["".join(p) for n in range(7) for p in itertools.product("ab", repeat=n)]
+    matches = {g: {s for s in strings if regex(g).fullmatch(s)} for g in globs}
+    for a, b in itertools.combinations_with_replacement(globs, 2):
+        expected = bool(matches[a] & matches[b])
+        assert globs_overlap(a, b) is expected, (a, b)
+        assert globs_overlap(b, a) is expected, (b, a)
+
+
 def test_glob_match():
     assert glob_match("Get*", "GetApps")
     assert not glob_match("get*", "GetApps")

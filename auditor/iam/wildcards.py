@@ -73,6 +73,11 @@ def globs_overlap(a: str, b: str) -> bool:
         return glob_match(b, a)
     if not has_wildcard(b):
         return glob_match(a, b)
+    if "?" not in a and "?" not in b:
+        # Both hold a `*` and no `?`: the shared literal prefix, then every middle piece of `a`,
+        # then every middle piece of `b`, then the shared literal suffix is matched by both (each
+        # side's stars take the other side's pieces). The prefix and suffix were checked above.
+        return True
     la, lb = len(a), len(b)
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
