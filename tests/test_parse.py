@@ -101,3 +101,61 @@ def test_split_operator():
 def test_decoded_input_is_marked():
     policy = parse_policy({"Version": "2012-10-17", "Statement": []})
     assert policy.raw_text_available is False
+
+
+def _statement_variants():
+    """Statements in every shape the plain-statement shortcut must take or hand back: each element
+    present or not, of the right type or not, plus the pairs that may not go together."""
+    values = {
+        "Sid": ["S1", "", 7, None],
+        "Effect": ["Allow", "Deny", "allow", 1, None],
+        "Action": ["ses:SendEmail", ["ses:Get*", "ses:List*"], [], ["ses:Get*", 3], None, {"a": 1}],
+        "NotAction": ["iam:*", []],
+        "Resource": ["*", ["arn:aws:ses:*:*:identity/*"], [], 5, None],
+        "NotResource": ["arn:aws:ses:us-east-1:111122223333:identity/x", [None]],
+        "Condition": [{"StringEquals": {"aws:SourceAccount": "111122223333"}},
+                      {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", 3]}}, {"Bool": {"aws:SecureTransport": True}},
+                      {"StringEquals": "x"}, {"StringLike": {"k": [{}]}}, [], None],
+        "Principal": ["*", {"AWS": "arn:aws:iam::111122223333:root"}],
+        "Surprise": ["x"],
+    }
+    base = {"Sid": "S1", "Effect": "Allow", "Action": ["ses:Get*"], "Resource": "*"}
+    yield dict(base)
+    for key, options in values.items():
+        for value in options:
+            for start in (base, {k: v for k, v in base.items() if k not in ("Action", "Resource")}):
+                statement = dict(start)
+                statement[key] = value
+                yield statement
+                without = {k: v for k, v in statement.items() if k != "Resource"}
+                yield without
+    yield {k: v for k, v in base.items() if k != "Effect"}
+    yield {"Effect": "Allow", "Action": "ses:*", "NotAction": "iam:*", "Resource": "*"}
+    yield {"Effect": "Allow", "Action": "ses:*", "Resource": None, "NotResource": "x"}
+    yield {"Effect": "Allow", "Action": None, "NotAction": "ses:*", "Resource": "*"}
+
+
+def _corpus_documents():
+    from tests.conftest import CORPUS
+
+    with CORPUS.open(encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)["Document"]
+
+
+def test_plain_statement_shortcut_parses_as_the_general_way(monkeypatch):
+    # The shortcut for the usual statement shape must give exactly what the element-by-element
+    # checks give (statements, issues, their order), for every variant and every real policy.
+    from auditor.parse import policy as module
+
+    documents = [{"Version": "2012-10-17", "Statement": [s, {"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+                 for s in _statement_variants()]
+    documents += list(_corpus_documents())
+    shortcut = [parse_policy(d) for d in documents]
+    taken = sum(1 for d in documents for s in (d["Statement"] if isinstance(d["Statement"], list) else [d["Statement"]])
+                if type(s) is dict and module._plain_statement(module._Builder(None), 0, s, ()) is not module._NOT_PLAIN)
+    assert taken > len(documents)  # the shortcut does serve most statements
+    monkeypatch.setattr(module, "_plain_statement", lambda *a: module._NOT_PLAIN)
+    general = [parse_policy(d) for d in documents]
+    for document, fast, slow in zip(documents, shortcut, general):
+        assert fast == slow, document
