@@ -149,11 +149,18 @@ def _compute_bits(st: Statement, variables: bool, candidate: Statement, requests
     deny = st.effect is Effect.DENY
     pairs = requests.pairs
     bits = 0
+    # Once its Action covers the action, a statement's match depends on the ARN only (Resource and
+    # Condition), and the candidate's actions share most of their ARNs: each ARN is matched once.
+    decided: dict[str, bool] = {}
     for i in _covered_positions(st, variables, candidate, requests):
         action = requests.actions[i]
         for k in requests.spans[i]:
-            tri = statement_matches(st, action, pairs[k][1], variables_enabled=variables).tri
-            if tri is Tri.YES or (deny and tri is not Tri.NO):
+            arn = pairs[k][1]
+            hit = decided.get(arn)
+            if hit is None:
+                tri = statement_matches(st, action, arn, variables_enabled=variables).tri
+                hit = decided[arn] = tri is Tri.YES or (deny and tri is not Tri.NO)
+            if hit:
                 bits |= 1 << k
     return bits
 
