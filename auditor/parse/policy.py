@@ -156,51 +156,10 @@ def _normalise(document: Any, text: str | None, locations: Locations | None, raw
     )
 
 
-_PLAIN_KEYS = frozenset(("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"))
 _EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}
-_NOT_PLAIN = object()
-
-
-def _plain_statement(b: _Builder, index: int, raw: dict, path: tuple) -> Statement | None | object:
-    """What `_statement` makes of an identity-policy statement in the usual shape (a plain dict,
-    so no duplicate keys; known elements only; a string Sid; Allow or Deny; one of Action and
-    NotAction, at most one of Resource and NotResource, each a non-empty string list), without
-    its checks one by one: `_NOT_PLAIN` for any other statement, which then takes the general
-    way (and gets its issues). Only the conditions can still raise issues here, and they are
-    checked last, as the general way checks them."""
-    if not _PLAIN_KEYS.issuperset(raw):
-        return _NOT_PLAIN
-    sid = raw.get("Sid")
-    effect = raw.get("Effect")
-    if (sid is not None and type(sid) is not str) or type(effect) is not str:
-        return _NOT_PLAIN
-    effect = _EFFECTS.get(effect)
-    not_action = "NotAction" in raw
-    not_resource = "NotResource" in raw
-    if effect is None or ("Action" in raw) is not_action or ("Resource" in raw and not_resource):
-        return _NOT_PLAIN
-    actions = _string_list(raw["NotAction" if not_action else "Action"])
-    resources = None
-    if not_resource or "Resource" in raw:
-        resources = _string_list(raw["NotResource" if not_resource else "Resource"])
-        if not resources:
-            return _NOT_PLAIN
-    if not actions:
-        return _NOT_PLAIN
-    condition = raw.get("Condition")
-    conditions: tuple[ConditionClause, ...] = ()
-    if condition is not None:
-        conditions, ok = _conditions(b, index, condition, path + ("Condition",))
-        if not ok:
-            return None
-    return Statement(index, sid, effect, actions, not_action, resources, not_resource, None, False, conditions, None)
 
 
 def _statement(b: _Builder, index: int, raw: Any, path: tuple) -> Statement | None:
-    if type(raw) is dict and b.locations is None:
-        plain = _plain_statement(b, index, raw, path)
-        if plain is not _NOT_PLAIN:
-            return plain
     if not isinstance(raw, dict):
         b.issue(MALFORMED, f"statement {index} must be an object, not {_json_type(raw)}", index, path, fatal=True)
         return None
