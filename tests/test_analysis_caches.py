@@ -99,6 +99,6 @@ def test_caches_are_bounded_and_cleared():
     k = knowledge()
     assert k.action_applies_to_arn(k.action("s3:GetObject"), "arn:aws:s3:::bucket/key")
     memo.clear_caches()
-    assert len(cache) == 0 and len(length.cache) == 0 and not k._applies
+    assert len(cache) == 0 and len(length.cache) == 0 and not k._types_for_arn
     assert k.action_applies_to_arn(k.action("s3:GetObject"), "arn:aws:s3:::bucket/key")
     assert length(items[2]) == 3 and len(calls) == 4

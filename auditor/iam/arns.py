@@ -37,7 +37,7 @@ def variables_as_wildcards(text: str) -> str:
 
 def is_star(text: str) -> bool:
     """`*`, `**`...: matches every resource, including the literal `*` of actions without types."""
-    return bool(text) and set(text) == {"*"}
+    return bool(text) and not text.strip("*")
 
 
 def arn_overlaps_format(arn: str, arn_format: str) -> bool:

@@ -56,10 +56,14 @@ class ActionInfo:
     condition_keys: tuple[str, ...]
     # "service:Name", made once: findings and caches hold it for every action they list.
     full: str = field(default="", compare=False)
+    # Lower-case names of its resource types, made once: asked for every (action, Resource entry).
+    type_keys: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
         if not self.full:
             object.__setattr__(self, "full", f"{self.service}:{self.name}")
+        if not self.type_keys and self.resource_types:
+            object.__setattr__(self, "type_keys", frozenset(rt.name.lower() for rt in self.resource_types))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +131,10 @@ class IamKnowledge:
         self._expanded_not: dict[tuple, tuple[ActionInfo, ...]] = {}
         self._types_for_arn: dict[tuple[str, str], frozenset[str]] = {}
         self._all_types_by_arn_service: dict[str, tuple[ResourceType, ...]] | None = None
-        self._applies: dict[tuple[int, str], tuple[ActionInfo, bool]] = {}
         self._supports: dict[tuple[int, str, str | None], tuple[ActionInfo, bool | None]] = {}
 
     def forget_answers(self) -> None:
         self._types_for_arn.clear()
-        self._applies.clear()
         self._supports.clear()
 
     # -- services -------------------------------------------------------------------------------
@@ -293,16 +295,11 @@ class IamKnowledge:
         An action without resource types is authorised against "*" only, so a specific ARN never
         covers it.
         """
-        # Asked for every (action, Resource entry) of every statement: answered once per pair.
-        return _remembered(self._applies, action, (arn,), lambda: self._action_applies(action, arn))
-
-    def _action_applies(self, action: ActionInfo, arn: str) -> bool:
+        # Asked for every (action, Resource entry) of every statement: the types an ARN can name
+        # are looked up once per (service, ARN), and the rest is one set test (cheaper than a memo).
         if is_star(arn):
             return True
-        if not action.resource_types:
-            return False
-        keys = self._matching_type_keys(action.service, arn)
-        return any(rt.name.lower() in keys for rt in action.resource_types)
+        return bool(action.type_keys) and not action.type_keys.isdisjoint(self._matching_type_keys(action.service, arn))
 
     # -- condition keys -------------------------------------------------------------------------
 
