@@ -41,13 +41,23 @@ def breadth(pattern: str) -> Breadth:
         return Breadth.ALL if has_wildcard(parts.service) else Breadth.SERVICE_WIDE
     if has_wildcard(parts.service):
         return Breadth.SPECIFIC
-    for rtype in knowledge().resource_types(parts.service):
-        if "${" not in rtype.arn_format.split(":", 5)[-1]:
-            continue  # a singleton type (`reports`) is one resource, not a class of them
-        fmt = split_arn(VARIABLE.sub("*", rtype.arn_format))
-        if fmt is not None and glob_match(parts.resource, fmt.resource):
-            return Breadth.TYPE_WIDE
+    if any(glob_match(parts.resource, fmt) for fmt in _class_formats(parts.service)):
+        return Breadth.TYPE_WIDE
     return Breadth.SPECIFIC
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_formats(service: str) -> tuple[str, ...]:
+    """The resource part of each of the service's types that stands for many resources, its
+    variables as `*` (`apps/*`); a singleton type (`reports`) is one resource, not a class."""
+    found = []
+    for rtype in knowledge().resource_types(service):
+        if "${" not in rtype.arn_format.split(":", 5)[-1]:
+            continue
+        fmt = split_arn(VARIABLE.sub("*", rtype.arn_format))
+        if fmt is not None:
+            found.append(fmt.resource)
+    return tuple(found)
 
 
 def widest(patterns: tuple[str, ...] | None) -> Breadth:
