@@ -131,7 +131,7 @@ class IamKnowledge:
         self._expanded_not: dict[tuple, tuple[ActionInfo, ...]] = {}
         self._types_for_arn: dict[tuple[str, str], frozenset[str]] = {}
         self._all_types_by_arn_service: dict[str, tuple[ResourceType, ...]] | None = None
-        self._supports: dict[tuple[int, str, str | None], tuple[ActionInfo, bool | None]] = {}
+        self._supports: dict[tuple[int, str, frozenset[str] | None], tuple[ActionInfo, bool | None]] = {}
 
     def forget_answers(self) -> None:
         self._types_for_arn.clear()
@@ -312,16 +312,21 @@ class IamKnowledge:
         action's own service does not define at all). None: unknown (an `aws:` key not in the
         documented list, a service key the action does not list, another service's key).
         """
-        return _remembered(self._supports, action, (key, resource_arn),
-                           lambda: self._supports_key(action, key, resource_arn))
+        # The ARN matters only through the resource types it can name, which thousands of ARNs
+        # (one per project) share: answered once per (action, key, those types).
+        matching = None
+        if resource_arn is not None and not is_star(resource_arn):
+            matching = self._matching_type_keys(action.service, resource_arn)
+        return _remembered(self._supports, action, (key, matching),
+                           lambda: self._supports_key(action, key, matching))
 
-    def _supports_key(self, action: ActionInfo, key: str, resource_arn: str | None) -> bool | None:
+    def _supports_key(self, action: ActionInfo, key: str, matching: frozenset[str] | None) -> bool | None:
         gkey = global_key(key)
         if gkey is not None and gkey.presence is not Presence.REQUEST:
             return True
         if key_listed(key, action.condition_keys):
             return True
-        if key_listed(key, self._resource_type_keys(action, resource_arn)):
+        if key_listed(key, self._resource_type_keys(action, matching)):
             return True
         if gkey is not None:
             return False
@@ -341,11 +346,9 @@ class IamKnowledge:
             self._condition_keys[prefix] = keys
         return keys
 
-    def _resource_type_keys(self, action: ActionInfo, resource_arn: str | None) -> list[str]:
+    def _resource_type_keys(self, action: ActionInfo, matching: frozenset[str] | None) -> list[str]:
+        """Condition keys of the action's resource types (those in `matching` only, when given)."""
         types = self._service_resource_types(action.service)
-        matching = None
-        if resource_arn is not None and not is_star(resource_arn):
-            matching = self._matching_type_keys(action.service, resource_arn)
         keys: list[str] = []
         for rt in action.resource_types:
             lower = rt.name.lower()
