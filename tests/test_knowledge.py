@@ -205,3 +205,12 @@ def test_glob_match():
     assert not glob_match("get*", "GetApps")
     assert glob_match("get*", "GetApps", ignore_case=True)
     assert not glob_match("Get[A]pps", "GetApps")
+
+
+def test_catalogued_actions_carry_their_derived_fields(k):
+    # `full` and `type_keys` are filled when the catalogue is read (hot paths read them, never recompute).
+    for service in ("mobiletargeting", "sms-voice", "ses", "iam"):
+        for action in k.actions_for_service(service):
+            assert action.full == f"{action.service}:{action.name}"
+            assert action.type_keys == {rt.name.lower() for rt in action.resource_types}
+    assert k.action("ses:SendEmail").type_keys and not k.action("ses:GetAccount").type_keys

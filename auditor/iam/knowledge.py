@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 from auditor.iam.arns import arn_overlaps_format, is_star, split_arn, variables_as_wildcards
 from auditor.iam.global_keys import Presence, global_key
 from auditor.iam.wildcards import glob_match, glob_regex, globs_overlap, has_wildcard
+from auditor.model.slotinit import slot_init
 
 
 class AccessLevel(enum.Enum):
@@ -40,6 +41,9 @@ def _access_level(text: str) -> AccessLevel:
     return AccessLevel.WRITE  # an unknown level is treated as the riskier common case
 
 
+# Both built by the ten thousand when a scan reads the catalogue of every service its policies
+# name: their __init__ stores through the slots (see slotinit).
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ActionResourceType:
     name: str
@@ -47,8 +51,11 @@ class ActionResourceType:
     condition_keys: tuple[str, ...]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ActionInfo:
+    """One catalogued action; made by `action_info`, which fills the two derived fields."""
+
     service: str
     name: str
     access_level: AccessLevel
@@ -59,11 +66,11 @@ class ActionInfo:
     # Lower-case names of its resource types, made once: asked for every (action, Resource entry).
     type_keys: frozenset[str] = field(default=frozenset(), compare=False)
 
-    def __post_init__(self) -> None:
-        if not self.full:
-            object.__setattr__(self, "full", f"{self.service}:{self.name}")
-        if not self.type_keys and self.resource_types:
-            object.__setattr__(self, "type_keys", frozenset(rt.name.lower() for rt in self.resource_types))
+
+def action_info(service: str, name: str, access_level: AccessLevel, resource_types: tuple[ActionResourceType, ...],
+                condition_keys: tuple[str, ...]) -> ActionInfo:
+    return ActionInfo(service, name, access_level, resource_types, condition_keys, f"{service}:{name}",
+                      frozenset(rt.name.lower() for rt in resource_types))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +166,15 @@ class IamKnowledge:
             table = {}
             if self.service_exists(prefix):
                 for lower, raw in _read_data("actions", f"{prefix}.json").items():
-                    table[lower] = ActionInfo(
-                        service=prefix,
-                        name=raw["name"],
-                        access_level=_access_level(raw.get("accessLevel", "")),
-                        resource_types=tuple(
+                    table[lower] = action_info(
+                        prefix,
+                        raw["name"],
+                        _access_level(raw.get("accessLevel", "")),
+                        tuple(
                             ActionResourceType(rt["name"], bool(rt.get("required")), tuple(rt.get("conditionKeys", ())))
                             for rt in raw.get("resourceTypes", ())
                         ),
-                        condition_keys=tuple(raw.get("conditionKeys", ())),
+                        tuple(raw.get("conditionKeys", ())),
                     )
             self._actions[prefix] = table
         return table
