@@ -51,10 +51,10 @@ def _class_formats(service: str) -> tuple[str, ...]:
     """The resource part of each of the service's types that stands for many resources, its
     variables as `*` (`apps/*`); a singleton type (`reports`) is one resource, not a class."""
     found = []
-    for rtype in knowledge().resource_types(service):
-        if "${" not in rtype.arn_format.split(":", 5)[-1]:
+    for arn_format in _formats(service).values():
+        if "${" not in arn_format.split(":", 5)[-1]:
             continue
-        fmt = split_arn(VARIABLE.sub("*", rtype.arn_format))
+        fmt = split_arn(VARIABLE.sub("*", arn_format))
         if fmt is not None:
             found.append(fmt.resource)
     return tuple(found)
