@@ -33,6 +33,26 @@ def test_duplicate_condition_operator_records_kept_and_dropped():
     assert dup.position is not None
 
 
+@pytest.mark.parametrize("text, path, key", [
+    ('{"Version": "2012-10-17", "Version": "2008-10-17", "Statement": []}', "(document)", "Version"),
+    ('{"Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
+     "Statement[0]", "Effect"),
+    ('{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", '
+     '"Principal": {"AWS": "111122223333", "AWS": "*"}}]}', "Statement[0].Principal", "AWS"),
+    ('{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", '
+     '"Condition": {"Bool": {"aws:SecureTransport": "true"}, "Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}',
+     "Statement[0].Condition", "Bool"),
+    ('{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", '
+     '"Condition": {"StringEquals": {"aws:username": "a", "aws:username": "b"}}}]}',
+     "Statement[0].Condition.StringEquals", "aws:username"),
+])
+def test_a_repeated_key_is_recorded_at_every_level(text, path, key):
+    # Policy text keeps its repeated keys (parsers keep the last value); decoded objects cannot.
+    (dup,) = parse_policy(text).duplicates
+    assert (dup.path, dup.key) == (path, key)
+    assert parse_policy(json.loads(text)).duplicates == ()
+
+
 def test_url_encoded_document_is_decoded():
     doc = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
     from urllib.parse import quote

@@ -24,11 +24,11 @@ from auditor.model.policy import (
 from auditor.parse.jsontext import DupDict, Locations, decode_text, loads_strict, locate
 
 KNOWN_VERSIONS = ("2012-10-17", "2008-10-17")
-TOP_LEVEL_KEYS = {"Version", "Id", "Statement"}
-STATEMENT_KEYS = {
+TOP_LEVEL_KEYS = frozenset(("Version", "Id", "Statement"))
+STATEMENT_KEYS = frozenset((
     "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
     "Resource", "NotResource", "Condition",
-}
+))
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 MALFORMED = "POL011"
@@ -117,7 +117,8 @@ def _normalise(document: Any, text: str | None, locations: Locations | None, raw
     if not isinstance(document, dict):
         b.issue(MALFORMED, f"a policy must be a JSON object, not {_json_type(document)}", None, (), fatal=True)
         return Policy(None, None, (), tuple(b.issues), (), text, raw_text_available)
-    b.note_dups(document, (), None)
+    if type(document) is not dict:  # only a DupDict (decoded from text) can hold duplicates
+        b.note_dups(document, (), None)
 
     version = document.get("Version")
     if version is not None and not isinstance(version, str):
@@ -130,9 +131,10 @@ def _normalise(document: Any, text: str | None, locations: Locations | None, raw
     if policy_id is not None and not isinstance(policy_id, str):
         b.issue(MALFORMED, f"Id must be a string, not {_json_type(policy_id)}", None, ("Id",))
         policy_id = None
-    for key in document:
-        if key not in TOP_LEVEL_KEYS:
-            b.issue(MALFORMED, f"unknown top-level element {key!r}", None, (key,))
+    if not TOP_LEVEL_KEYS.issuperset(document):
+        for key in document:
+            if key not in TOP_LEVEL_KEYS:
+                b.issue(MALFORMED, f"unknown top-level element {key!r}", None, (key,))
 
     raw_statements = document.get("Statement")
     statements: list[Statement] = []
@@ -163,11 +165,13 @@ def _statement(b: _Builder, index: int, raw: Any, path: tuple) -> Statement | No
     if not isinstance(raw, dict):
         b.issue(MALFORMED, f"statement {index} must be an object, not {_json_type(raw)}", index, path, fatal=True)
         return None
-    b.note_dups(raw, path, index)
+    if type(raw) is not dict:
+        b.note_dups(raw, path, index)
     usable = True
-    for key in raw:
-        if key not in STATEMENT_KEYS:
-            b.issue(MALFORMED, f"statement {index}: unknown element {key!r}", index, path + (key,))
+    if not STATEMENT_KEYS.issuperset(raw):  # one C call for the usual statement
+        for key in raw:
+            if key not in STATEMENT_KEYS:
+                b.issue(MALFORMED, f"statement {index}: unknown element {key!r}", index, path + (key,))
 
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
@@ -247,7 +251,8 @@ def _principals(b: _Builder, index: int, raw: dict, path: tuple):
         b.issue(MALFORMED, f"statement {index}: {key} must be \"*\" or an object, not {_json_type(value)}",
                 index, where, fatal=True)
         return None, False, False
-    b.note_dups(value, where, index)
+    if type(value) is not dict:
+        b.note_dups(value, where, index)
     entries: list[PrincipalEntry] = []
     ok = True
     for kind, values in value.items():
@@ -303,17 +308,19 @@ def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
         b.issue(MALFORMED, f"statement {index}: Condition must be an object, not {_json_type(raw)}",
                 index, path, fatal=True)
         return (), False
-    b.note_dups(raw, path, index)
+    if type(raw) is not dict:
+        b.note_dups(raw, path, index)
     clauses: list[ConditionClause] = []
     ok = True
     for operator, block in raw.items():
-        where = path + (operator,)
-        if not isinstance(block, dict):
-            b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} must map keys to values, "
-                    f"not be {_json_type(block)}", index, where, fatal=True)
-            ok = False
-            continue
-        b.note_dups(block, where, index)
+        if type(block) is not dict:
+            where = path + (operator,)
+            if not isinstance(block, dict):
+                b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} must map keys to values, "
+                        f"not be {_json_type(block)}", index, where, fatal=True)
+                ok = False
+                continue
+            b.note_dups(block, where, index)
         set_op, base, if_exists = split_operator(operator)
         for key, values in block.items():
             texts = _string_list(values)  # the usual case: strings only, taken as they are
@@ -323,7 +330,7 @@ def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
                 scalars = [_scalar(v) for v in (values if isinstance(values, list) else [values])]
                 if any(s is None for s in scalars):
                     b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} {key}: values must be "
-                            "strings, numbers or booleans", index, where + (key,), fatal=True)
+                            "strings, numbers or booleans", index, path + (operator, key), fatal=True)
                     ok = False
                     continue
                 texts, types = tuple(s[0] for s in scalars), tuple(s[1] for s in scalars)
