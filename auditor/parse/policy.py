@@ -49,9 +49,11 @@ def parse_policy(raw: Any, *, with_positions: bool = False) -> Policy:
         document, err = loads_strict(text)
         if err is not None:
             return _unreadable(err.message, err.position, text)
-        locations = locate(text) if with_positions or _has_dups(document) else None
-        return _normalise(document, text, locations, raw_text_available=True)
-    return _normalise(raw, None, None, raw_text_available=False)
+        has_dups = _has_dups(document)
+        locations = locate(text) if with_positions or has_dups else None
+        duplicates = _duplicates(document, locations) if has_dups else ()
+        return _normalise(document, text, locations, duplicates, raw_text_available=True)
+    return _normalise(raw, None, None, (), raw_text_available=False)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -78,13 +80,56 @@ def _has_dups(node: Any) -> bool:
     return False
 
 
+def _duplicates(document: Any, locations: Locations | None) -> tuple[DuplicateKey, ...]:
+    """The repeated keys of the objects AWS reads (the document, its statements, their Principal
+    or NotPrincipal, Condition and condition blocks), in document order. Only text decodes to
+    DupDicts, and few texts repeat a key: this walk runs apart from normalising, for those only."""
+    found: list[DuplicateKey] = []
+
+    def note(obj: Any, path: tuple, index: int | None) -> None:
+        if not isinstance(obj, DupDict) or not obj.dups:
+            return
+        for key, values in obj.dups:
+            position = None
+            if locations is not None:
+                occurrences = locations.duplicates.get((path, key))
+                position = occurrences[-1] if occurrences else None
+            found.append(DuplicateKey(_path_text(path), key, values[-1], tuple(values[:-1]), index, position))
+
+    if not isinstance(document, dict):
+        return ()
+    note(document, (), None)
+    for index, raw, path in _statement_items(document.get("Statement")):
+        if not isinstance(raw, dict):
+            continue
+        note(raw, path, index)
+        if ("Principal" in raw) != ("NotPrincipal" in raw):  # both: the statement is refused as it is
+            key = "Principal" if "Principal" in raw else "NotPrincipal"
+            note(raw[key], path + (key,), index)
+        condition = raw.get("Condition")
+        if isinstance(condition, dict):
+            where = path + ("Condition",)
+            note(condition, where, index)
+            for operator, block in condition.items():
+                note(block, where + (operator,), index)
+    return tuple(found)
+
+
+def _statement_items(raw_statements: Any) -> list[tuple[int, Any, tuple]]:
+    """(index, statement, path) of each element of a Statement that is an object or a list."""
+    if isinstance(raw_statements, dict):
+        return [(0, raw_statements, ("Statement",))]
+    if isinstance(raw_statements, list):
+        return [(i, s, ("Statement", i)) for i, s in enumerate(raw_statements)]
+    return []
+
+
 class _Builder:
     """Collects issues while one document is normalised."""
 
     def __init__(self, locations: Locations | None):
         self.locations = locations
         self.issues: list[ParseIssue] = []
-        self.duplicates: list[DuplicateKey] = []
 
     def pos(self, path: tuple) -> Position | None:
         return self.locations.of(path) if self.locations else None
@@ -92,17 +137,6 @@ class _Builder:
     def issue(self, code: str, message: str, index: int | None, path: tuple, fatal: bool = False) -> None:
         self.issues.append(ParseIssue(code, message, index, self.pos(path), fatal))
 
-    def note_dups(self, obj: Any, path: tuple, index: int | None) -> None:
-        if not isinstance(obj, DupDict) or not obj.dups:
-            return
-        for key, values in obj.dups:
-            position = None
-            if self.locations is not None:
-                occurrences = self.locations.duplicates.get((path, key))
-                position = occurrences[-1] if occurrences else None
-            self.duplicates.append(
-                DuplicateKey(_path_text(path), key, values[-1], tuple(values[:-1]), index, position)
-            )
 
 
 def _path_text(path: tuple) -> str:
@@ -112,13 +146,12 @@ def _path_text(path: tuple) -> str:
     return out or "(document)"
 
 
-def _normalise(document: Any, text: str | None, locations: Locations | None, raw_text_available: bool) -> Policy:
+def _normalise(document: Any, text: str | None, locations: Locations | None,
+               duplicates: tuple[DuplicateKey, ...], raw_text_available: bool) -> Policy:
     b = _Builder(locations)
     if not isinstance(document, dict):
         b.issue(MALFORMED, f"a policy must be a JSON object, not {_json_type(document)}", None, (), fatal=True)
         return Policy(None, None, (), tuple(b.issues), (), text, raw_text_available)
-    if type(document) is not dict:  # only a DupDict (decoded from text) can hold duplicates
-        b.note_dups(document, (), None)
 
     version = document.get("Version")
     if version is not None and not isinstance(version, str):
@@ -141,20 +174,15 @@ def _normalise(document: Any, text: str | None, locations: Locations | None, raw
     if raw_statements is None:
         b.issue(MALFORMED, "the policy has no Statement element", None, (), fatal=True)
     else:
-        if isinstance(raw_statements, dict):
-            items = [(0, raw_statements, ("Statement",))]
-        elif isinstance(raw_statements, list):
-            items = [(i, s, ("Statement", i)) for i, s in enumerate(raw_statements)]
-        else:
+        if not isinstance(raw_statements, (dict, list)):
             b.issue(MALFORMED, f"Statement must be an object or a list, not {_json_type(raw_statements)}",
                     None, ("Statement",), fatal=True)
-            items = []
-        for index, raw_statement, path in items:
+        for index, raw_statement, path in _statement_items(raw_statements):
             statement = _statement(b, index, raw_statement, path)
             if statement is not None:
                 statements.append(statement)
     return Policy(
-        version, policy_id, tuple(statements), tuple(b.issues), tuple(b.duplicates), text, raw_text_available
+        version, policy_id, tuple(statements), tuple(b.issues), duplicates, text, raw_text_available
     )
 
 
@@ -165,8 +193,6 @@ def _statement(b: _Builder, index: int, raw: Any, path: tuple) -> Statement | No
     if not isinstance(raw, dict):
         b.issue(MALFORMED, f"statement {index} must be an object, not {_json_type(raw)}", index, path, fatal=True)
         return None
-    if type(raw) is not dict:
-        b.note_dups(raw, path, index)
     usable = True
     if not STATEMENT_KEYS.issuperset(raw):  # one C call for the usual statement
         for key in raw:
@@ -251,8 +277,6 @@ def _principals(b: _Builder, index: int, raw: dict, path: tuple):
         b.issue(MALFORMED, f"statement {index}: {key} must be \"*\" or an object, not {_json_type(value)}",
                 index, where, fatal=True)
         return None, False, False
-    if type(value) is not dict:
-        b.note_dups(value, where, index)
     entries: list[PrincipalEntry] = []
     ok = True
     for kind, values in value.items():
@@ -308,19 +332,14 @@ def _conditions(b: _Builder, index: int, raw: Any, path: tuple):
         b.issue(MALFORMED, f"statement {index}: Condition must be an object, not {_json_type(raw)}",
                 index, path, fatal=True)
         return (), False
-    if type(raw) is not dict:
-        b.note_dups(raw, path, index)
     clauses: list[ConditionClause] = []
     ok = True
     for operator, block in raw.items():
-        if type(block) is not dict:
-            where = path + (operator,)
-            if not isinstance(block, dict):
-                b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} must map keys to values, "
-                        f"not be {_json_type(block)}", index, where, fatal=True)
-                ok = False
-                continue
-            b.note_dups(block, where, index)
+        if not isinstance(block, dict):
+            b.issue(INVALID_CONDITION, f"statement {index}: condition {operator} must map keys to values, "
+                    f"not be {_json_type(block)}", index, path + (operator,), fatal=True)
+            ok = False
+            continue
         set_op, base, if_exists = split_operator(operator)
         for key, values in block.items():
             texts = _string_list(values)  # the usual case: strings only, taken as they are
