@@ -61,10 +61,11 @@ class ActionInfo:
     access_level: AccessLevel
     resource_types: tuple[ActionResourceType, ...]
     condition_keys: tuple[str, ...]
+    # Derived, and required so that no ActionInfo can be made without them:
     # "service:Name", made once: findings and caches hold it for every action they list.
-    full: str = field(default="", compare=False)
+    full: str = field(compare=False)
     # Lower-case names of its resource types, made once: asked for every (action, Resource entry).
-    type_keys: frozenset[str] = field(default=frozenset(), compare=False)
+    type_keys: frozenset[str] = field(compare=False)
 
 
 def action_info(service: str, name: str, access_level: AccessLevel, resource_types: tuple[ActionResourceType, ...],

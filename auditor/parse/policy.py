@@ -138,7 +138,6 @@ class _Builder:
         self.issues.append(ParseIssue(code, message, index, self.pos(path), fatal))
 
 
-
 def _path_text(path: tuple) -> str:
     out = ""
     for part in path:
