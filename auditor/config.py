@@ -49,6 +49,7 @@ class ScanSettings:
     rate_limit: float = 10.0  # API calls per second, client side, shared by all threads
     max_attempts: int = 10
     accept_gaps: tuple[str, ...] = ()  # "family@region" globs whose gaps do not make the scan incomplete
+    jobs: int = 0  # processes for checks and reports: 1, 2 (a forked worker) or 0 = 2 when there are 2 CPUs
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ def parse_config(data: dict[str, Any], path: str = "<config>") -> Config:
     scan = ScanSettings(**r.table(top.get("scan", {}), "scan", {
         "regions": _str_list, "profile": _str, "role_arn": _str, "external_id": _str, "session_name": _str,
         "rate_limit": _float_pos, "max_attempts": _int(1, 50), "accept_gaps": _str_list,
+        "jobs": _int(0, 2),
     }))
     output = OutputSettings(**r.table(top.get("output", {}), "output", {
         "dir": _str, "formats": _formats, "fail_on": _choice(FAIL_ON), "fail_on_new": _bool,

@@ -5,6 +5,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Mapping, Sequence
 
+from auditor.forked import run_soon
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
@@ -248,23 +249,31 @@ class ScanContext:
 
 
 def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection,
-                         scan_ctx: ScanContext | None = None) -> list[Finding]:
-    """`scan_ctx`: pass one to read its `access` afterwards without computing it twice."""
+                         scan_ctx: ScanContext | None = None, *, fork: bool = False) -> list[Finding]:
+    """`scan_ctx`: pass one to read its `access` afterwards without computing it twice.
+
+    `fork`: the per-document checks run in a forked child (auditor.forked) while this process runs
+    the account-wide ones and computes effective access; the findings are the same."""
+    scan_ctx = scan_ctx or ScanContext(inventory, options)
+    account_subject = Subject(account_id=inventory.account_id)
+    inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
+    inventory_funcs += [(c, c.scan_func) for c in selection.checks(Scope.POLICY) if c.scan_func is not None]
+    with run_soon(functools.partial(_document_findings, inventory, options, selection), fork=fork) as pending:
+        findings = [to_finding(check, hit, account_subject, selection) for check, func in inventory_funcs
+                    for hit in func(scan_ctx)]
+        # Each check's findings come from one side, so their order (and which of two findings with
+        # one fingerprint is kept) is the same as in a serial run.
+        return dedupe_sorted(pending.result() + findings)
+
+
+def _document_findings(inventory: Inventory, options: CheckOptions, selection: Selection) -> list[Finding]:
     findings: list[Finding] = []
     policy_checks = selection.checks(Scope.POLICY)
     reuse: dict = {}  # keyed by id() of Policies the inventory keeps alive for the whole loop
     for pctx in policy_contexts(inventory, options):
         findings.extend(run_policy_checks(pctx, selection, in_scan=True, checks=policy_checks, reuse=reuse))
-    del reuse
     clear_caches()  # per-statement answers of the document checks: the account-wide ones need others
-    scan_ctx = scan_ctx or ScanContext(inventory, options)
-    account_subject = Subject(account_id=inventory.account_id)
-    inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
-    inventory_funcs += [(c, c.scan_func) for c in selection.checks(Scope.POLICY) if c.scan_func is not None]
-    for check, func in inventory_funcs:
-        for hit in func(scan_ctx):
-            findings.append(to_finding(check, hit, account_subject, selection))
-    return dedupe_sorted(findings)
+    return findings
 
 
 def dedupe_sorted(findings: Iterable[Finding]) -> list[Finding]:

@@ -39,6 +39,7 @@ def analyse(
     today: dt.date | None = None,
     started: str | None = None,
     notes: Sequence[str] = (),
+    fork: bool = False,
 ) -> ScanResult:
     started = started or utc_now()
     today = today or dt.datetime.now(dt.timezone.utc).date()
@@ -50,7 +51,7 @@ def analyse(
              len(inventory.ses_identities), len(inventory.pinpoint_projects))
     clock = time.perf_counter()
     scan_ctx = ScanContext(inventory, config.options)
-    findings = run_inventory_checks(inventory, config.options, selection, scan_ctx)
+    findings = run_inventory_checks(inventory, config.options, selection, scan_ctx, fork=fork)
     # Effective access, computed once and shared with IAM009: one row per principal for reports.
     principals = scan_ctx.access.principals
     clear_caches()  # the analysis caches hold every policy: release them before the reports are built

@@ -2,7 +2,9 @@
 
 Peak memory is the larger of two readings: the kernel's maximum resident set of the child (wait4's
 ru_maxrss, exact but per process) and a sampled sum over the child's whole process tree (catches
-worker pools, which ru_maxrss would report one process at a time).
+forked workers, which ru_maxrss would report one process at a time). The sum adds each process's
+proportional set size (a page shared by n processes counts 1/n in each): a forked child shares the
+parent's pages until either writes to them, and adding resident sets would count those twice.
 """
 from __future__ import annotations
 
@@ -37,20 +39,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
     with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     return 0
 
 
-def tree_rss_kb(pid: int) -> int:
+def tree_pss_kb(pid: int) -> int:
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
-        total += _rss_kb(current)
+        total += _pss_kb(current)
         stack.extend(_children(current))
     return total
 
@@ -63,7 +65,7 @@ class _TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
             self.stop.wait(SAMPLE_EVERY_S)
 
 

@@ -91,8 +91,10 @@ def render_markdown(results: list[SizeResult], header: list[str], notes: list[st
             cells += [_s(cs.wall_s if cs else None, 1), _s(cs.cpu_s if cs else None, 1),
                       _s(cs.peak_mb if cs else None, 0), _x(r.speedup()), _x(r.speedup(cpu=True))]
         lines.append(_row(cells))
-    lines += ["", "Stage columns are CPU seconds in one in-process run; stages nest (analyse includes checks and"
-              " access). CPU seconds are steadier than wall time when the machine is shared.", "",
+    lines += ["", "Stage columns are CPU seconds in one in-process run with `--jobs 1`; stages nest (analyse"
+              " includes checks and access). CPU seconds are steadier than wall time when the machine is shared."
+              " The timed `auditor` run uses the default `--jobs 0`: a forked worker up to 10,000 principals"
+              " (its CPU is in `auditor CPU s`, its memory in `peak MB`, summed by proportional set size).", "",
               "Targets (design.md section 8): time <= 3 x json.load + 20 s; peak memory <= 4 x file size + 300 MB;"
               " at least 10x faster than cloudsplaining.", ""]
     lines += [_verdict(r) for r in results]

@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     found = instrument(clock)
     scan_start = time.perf_counter()
     code = auditor_main(["scan", "--input", args.input, "--output-dir", args.output_dir, "--format", args.format,
-                         "--fail-on", "never", "-q"])
+                         "--fail-on", "never", "-q", "--jobs", "1"])  # CPU per stage: all in this process
     end = time.perf_counter()
     print(json.dumps({
         "exit_code": code,

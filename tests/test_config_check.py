@@ -64,6 +64,7 @@ def test_example_with_its_examples_enabled_is_valid(tmp_path, capsys):
 @pytest.mark.parametrize("text, key, reason", [
     ('[scan]\nrate_limt = 5\n', "scan.rate_limt", "unknown setting"),
     ('[org]\nconcurrency = 0\n', "org.concurrency", "between 1 and 64"),
+    ('[scan]\njobs = 4\n', "scan.jobs", "between 0 and 2"),
     ('[org]\naccounts = ["12345"]\n', "org.accounts", "not a 12-digit AWS account id"),
     ('[[suppress]]\ncheck = "IAM011"\nresource = "*"\n', "suppress[0].reason", "is required"),
     ('[[suppress]]\ncheck = "NOPE999"\nresource = "*"\nreason = "r"\n', "suppress[0].check", "unknown check"),

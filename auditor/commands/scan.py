@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 from auditor.config import FAIL_ON, FORMATS, Config, load_config
 from auditor.errors import UsageError
+from auditor.forked import AUTO_WORKER_MAX_PRINCIPALS
 from auditor.model.finding import Severity, Status
 from auditor.model.inventory import CoverageEntry, CoverageStatus
 from auditor.model.result import ScanResult
@@ -44,6 +45,10 @@ def register(sub, name: str) -> None:
     p.add_argument("--baseline", metavar="FILE", help="an earlier findings.json: mark findings new or existing")
     p.add_argument("--checks", action="append", default=[], metavar="IDS", help="run only these checks (ids or names, comma-separated)")
     p.add_argument("--skip-checks", action="append", default=[], metavar="IDS", help="skip these checks")
+    p.add_argument("--jobs", type=int, choices=(0, 1, 2), metavar="N",
+                   help="processes for a single account's checks and reports: 1; 2 (a forked worker, on "
+                        "Linux; more memory); 0 = 2 when two CPUs are available and the account has at most "
+                        f"{AUTO_WORKER_MAX_PRINCIPALS:,} principals (default: scan.jobs, 0)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary line on stderr")
     add_org_arguments(p)
     p.set_defaults(run=run)
@@ -118,6 +123,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 def run(args: argparse.Namespace) -> int:
     from auditor.collect.inventory_builder import build_inventory
     from auditor.collect.snapshot import utc_now
+    from auditor.forked import wants_worker
     from auditor.heap import cycle_collection_paused
     from auditor.pipeline import analyse, exit_code
     from auditor.report import formatter, write_reports
@@ -148,16 +154,17 @@ def run(args: argparse.Namespace) -> int:
         snapshot = _snapshot(args, config, progress)
     with cycle_collection_paused():
         inventory = build_inventory(snapshot)
+        fork = wants_worker(config.scan.jobs if args.jobs is None else args.jobs, len(inventory.principals))
         notes = snapshot.notes
         del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
         result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
-                         baseline_path=args.baseline, started=started, notes=notes)
+                         baseline_path=args.baseline, started=started, notes=notes, fork=fork)
         if args.history:
             from auditor.history import record_run, trend
 
             record_run(args.history, result)
             result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
-        written = write_reports(result, output_dir, formats)
+        written = write_reports(result, output_dir, formats, fork=fork)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))

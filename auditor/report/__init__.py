@@ -8,6 +8,7 @@ held whole in memory. `render_reports` gives the same bytes in memory, for tests
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import tempfile
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, ContextManager, Iterator, Protocol, Sequence, TextIO
 
-from auditor.atomic import StagedFiles
+from auditor.atomic import StagedFiles, discard
+from auditor.forked import Done, Forked, run_soon
 from auditor.errors import UsageError
 from auditor.model.result import ScanResult
 from auditor.report.records import ReportData
@@ -46,6 +48,7 @@ class Formatter:
     name: str
     module: str
     description: str
+    cost: float  # relative time to write, for sharing formats out between processes
 
     def write(self, data: ReportData, files: ReportFiles) -> None:
         writer: Writer = importlib.import_module(self.module).write
@@ -61,10 +64,10 @@ class Formatter:
 FORMATTERS: dict[str, Formatter] = {
     f.name: f
     for f in (
-        Formatter("html", "auditor.report.html_report", "findings.html: self-contained interactive report"),
-        Formatter("csv", "auditor.report.csv_report", "findings.csv and principals.csv for spreadsheets"),
-        Formatter("json", "auditor.report.json_report", "findings.json: machine-readable, the next baseline"),
-        Formatter("sarif", "auditor.report.sarif", "findings.sarif: SARIF 2.1.0 for code-scanning tools"),
+        Formatter("html", "auditor.report.html_report", "findings.html: self-contained interactive report", 6),
+        Formatter("csv", "auditor.report.csv_report", "findings.csv and principals.csv for spreadsheets", 2),
+        Formatter("json", "auditor.report.json_report", "findings.json: machine-readable, the next baseline", 3),
+        Formatter("sarif", "auditor.report.sarif", "findings.sarif: SARIF 2.1.0 for code-scanning tools", 3),
     )
 }
 
@@ -136,17 +139,27 @@ def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, byte
     return files.contents
 
 
-def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """Write the asked reports into `output_dir` (created if needed); returns the paths written."""
+def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str], *, fork: bool = False) -> list[Path]:
+    """Write the asked reports into `output_dir` (created if needed); returns the paths written.
+
+    `fork`: the costliest format is written by a forked child (auditor.forked) while this process
+    writes the others; all are still published together or not at all."""
     chosen = _chosen(formats)  # unknown names fail first
     out = Path(output_dir)
     staged = StagedFiles()
     try:
         out.mkdir(parents=True, exist_ok=True)
         data = ReportData(result)  # what several formats derive (sorted findings...) is derived once
-        files = StagedReportFiles(out, staged)
-        for fmt in chosen:
-            fmt.write(data, files)
+        aside = max(chosen, key=lambda f: f.cost) if fork and len(chosen) > 1 else None
+        with _aside(aside, data, out) as pending:
+            files = StagedReportFiles(out, staged)
+            at = 0
+            for fmt in chosen:
+                if fmt is aside:
+                    at = len(staged.staged)  # its files keep their place in the list of paths written
+                else:
+                    fmt.write(data, files)
+            staged.staged[at:at] = pending.result()
         staged.publish()
     except OSError as exc:
         staged.discard()
@@ -155,6 +168,34 @@ def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str]) 
         staged.discard()
         raise
     return staged.targets
+
+
+@contextlib.contextmanager
+def _aside(fmt: Formatter | None, data: ReportData, out: Path) -> Iterator:
+    """A forked child staging `fmt`'s files (None: nothing to do); whatever the child left staged
+    is removed if the block fails before taking them over."""
+    if fmt is None:
+        yield Done(list)
+        return
+    pending = run_soon(functools.partial(_staged, fmt, data, out), fork=True)
+    try:
+        with pending:
+            yield pending
+    except BaseException:
+        if isinstance(pending, Forked):  # killed mid-file, or finished but not taken over
+            discard(sorted(out.glob(f".*.{pending.pid}.*.tmp")))
+        raise
+
+
+def _staged(fmt: Formatter, data: ReportData, out: Path) -> list[tuple[Path, Path]]:
+    """One format's files staged (not published); their temp files are handed back."""
+    staged = StagedFiles()
+    try:
+        fmt.write(data, StagedReportFiles(out, staged))
+    except BaseException:
+        staged.discard()
+        raise
+    return staged.staged
 
 
 __all__ = ["FORMATTERS", "Formatter", "MemoryFiles", "ReportFiles", "StagedReportFiles", "formatter",

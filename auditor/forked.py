@@ -1,0 +1,160 @@
+"""Work done by a forked copy of the process, so that a scan can use a second core.
+
+A scan's heavy steps are pure Python and hold the GIL, so threads cannot share them out; a forked
+child can, and it starts with everything the parent has built (the inventory, parsed policies)
+without copying or pickling it. Only the child's answer travels back, pickled through a pipe.
+
+The price is memory: CPython writes reference counts into every object it touches, so each page
+either process reads soon exists twice. `wants_worker` weighs that.
+
+Used only where `fork` is safe (Linux, no other threads running); elsewhere the work runs in the
+calling process, first, with the same outcome.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+# Above this many principals the automatic setting keeps a scan in one process: the worker's copy
+# of the heap (about 200 MB at 20,000 principals) costs more than the seconds it saves.
+AUTO_WORKER_MAX_PRINCIPALS = 10_000
+
+
+def fork_available() -> bool:
+    # macOS can fork, but its system frameworks are not fork-safe (Python's own multiprocessing
+    # stopped forking there); Windows cannot. With other threads running (an organization scan's
+    # pool), a lock one of them holds would stay locked forever in the child.
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what a container or taskset allows, not the host's count
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def wants_worker(jobs: int, principals: int) -> bool:
+    """Whether a scan forks a worker: `jobs` 2 always (where forking is possible), 1 never, 0 (auto)
+    when this process may use two CPUs and the account is not so large that memory matters more."""
+    if jobs == 0:
+        jobs = 2 if usable_cpus() > 1 and principals <= AUTO_WORKER_MAX_PRINCIPALS else 1
+    return jobs > 1 and fork_available()
+
+
+class ChildFailed(RuntimeError):
+    """The forked child died, or raised an error that could not be sent back as it was."""
+
+
+class Done(Generic[T]):
+    """`func` already run in this process (its error raised at once)."""
+
+    def __init__(self, func: Callable[[], T]) -> None:
+        self._value = func()
+
+    def result(self) -> T:
+        return self._value
+
+    def __enter__(self) -> "Done[T]":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+
+class Forked(Generic[T]):
+    """`func` running in a forked child from construction on; `result()` waits for it.
+
+    The child's exception is raised again in the parent (as it was, or as ChildFailed with its
+    traceback text when it cannot be pickled); a child that dies raises ChildFailed. Used as a
+    context manager, a child whose result was never asked for (the parent failed first) is killed
+    and reaped when the block ends."""
+
+    def __init__(self, func: Callable[[], T]) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            # A log line written by the child flushes its copy of the buffer: the parent's pending
+            # text would come out twice.
+            stream.flush()
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_fd)
+            _run_child(func, write_fd)
+        os.close(write_fd)
+        self.pid = pid
+        self._read_fd: int | None = read_fd
+
+    def result(self) -> T:
+        if self._read_fd is None:
+            raise RuntimeError("the worker's result was already taken")
+        with os.fdopen(self._read_fd, "rb") as pipe:
+            self._read_fd = None
+            payload = pipe.read()  # until the child closes its end: it has exited or died
+        _, status = os.waitpid(self.pid, 0)
+        if not payload:
+            raise ChildFailed(f"worker process {self.pid} ended without an answer "
+                              f"(exit status {os.waitstatus_to_exitcode(status)})")
+        try:
+            ok, value = pickle.loads(payload)
+        except Exception as exc:  # e.g. an exception class whose constructor pickle cannot call again
+            raise ChildFailed(f"worker process {self.pid} sent an unreadable answer: {exc}") from None
+        if ok:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        """Stop the child if its result was not taken: kill, close and reap it."""
+        if self._read_fd is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.close(self._read_fd)
+        self._read_fd = None
+        os.waitpid(self.pid, 0)
+
+    def __enter__(self) -> "Forked[T]":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cancel()
+
+
+def _run_child(func: Callable[[], object], write_fd: int) -> None:
+    code = 0
+    try:
+        try:
+            payload = pickle.dumps((True, func()), pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # everything goes back to the parent, which decides
+            code = 1
+            payload = _pickled_error(exc)
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(payload)
+    finally:
+        # Skip atexit handlers and buffered output: they belong to the parent.
+        os._exit(code)
+
+
+def _pickled_error(exc: BaseException) -> bytes:
+    try:
+        payload = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+        pickle.loads(payload)  # some exceptions pickle but cannot be rebuilt: check here, not there
+        return payload
+    except Exception:
+        text = "".join(traceback.format_exception(exc)).rstrip()
+        return pickle.dumps((False, ChildFailed(f"in a worker process:\n{text}")), pickle.HIGHEST_PROTOCOL)
+
+
+def run_soon(func: Callable[[], T], *, fork: bool) -> Forked[T] | Done[T]:
+    """`func` started in a forked child when `fork` and the platform allows, else run here now (so
+    that a serial run does the work in the order it always did)."""
+    if fork and fork_available():
+        return Forked(func)
+    return Done(func)

@@ -1,0 +1,142 @@
+"""The forked worker: answers and errors come back, a dead or abandoned child is reaped, and the
+automatic setting stays in one process where it should."""
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+import auditor.forked as forked
+from auditor.forked import ChildFailed, Done, Forked, run_soon, wants_worker
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker is forked on Linux only")
+
+
+class Unrebuildable(Exception):
+    """Pickles, but cannot be rebuilt: its constructor needs two arguments."""
+
+    def __init__(self, a, b):
+        super().__init__(f"{a}/{b}")
+
+
+def _raise_unrebuildable():
+    raise Unrebuildable("first", "second")
+
+
+def _gone():
+    return not any(True for _ in _children())
+
+
+def _children():
+    try:
+        with open(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/children", encoding="ascii") as fh:
+            return fh.read().split()
+    except OSError:
+        return []
+
+
+@linux_only
+def test_the_answer_comes_from_another_process():
+    assert forked.fork_available()
+    with run_soon(lambda: (os.getpid(), list(range(100_000))), fork=True) as pending:
+        assert isinstance(pending, Forked)
+        pid, numbers = pending.result()
+    assert pid == pending.pid != os.getpid()
+    assert numbers == list(range(100_000))  # larger than a pipe's buffer
+    assert _gone()
+
+
+def test_without_fork_the_work_is_done_here_and_first():
+    order = []
+    pending = run_soon(lambda: order.append("worker") or os.getpid(), fork=False)
+    order.append("caller")
+    assert isinstance(pending, Done)
+    assert pending.result() == os.getpid()
+    assert order == ["worker", "caller"]
+
+
+@linux_only
+def test_an_error_in_the_child_is_raised_in_the_parent():
+    with Forked(lambda: int("not a number")) as pending:
+        with pytest.raises(ValueError, match="not a number"):
+            pending.result()
+
+
+@linux_only
+def test_an_error_that_cannot_be_rebuilt_arrives_as_text():
+    with Forked(_raise_unrebuildable) as pending:
+        with pytest.raises(ChildFailed, match="first/second") as caught:
+            pending.result()
+    assert "Unrebuildable" in str(caught.value)
+
+
+@linux_only
+def test_a_child_that_dies_is_a_clear_error():
+    with Forked(lambda: os.kill(os.getpid(), signal.SIGKILL)) as pending:
+        with pytest.raises(ChildFailed, match="ended without an answer"):
+            pending.result()
+    assert _gone()
+
+
+@linux_only
+def test_an_abandoned_child_is_killed_and_reaped():
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="parent failed"):
+        with Forked(lambda: time.sleep(60)) as pending:
+            raise RuntimeError("parent failed")
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pending.pid, os.WNOHANG)  # already reaped: no zombie left behind
+    with pytest.raises(RuntimeError, match="already taken"):
+        pending.result()
+
+
+@linux_only
+def test_the_parents_buffered_output_is_not_written_twice(tmp_path):
+    # The child leaves with os._exit: whatever the parent had buffered stays the parent's.
+    script = tmp_path / "child.py"
+    script.write_text(
+        "import sys\n"
+        "from auditor.forked import Forked\n"
+        "sys.stdout.write('parent line\\n')\n"
+        "with Forked(lambda: 42) as p:\n"
+        "    print(p.result())\n",
+        encoding="utf-8",
+    )
+    import subprocess
+
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout == "parent line\n42\n"
+
+
+def test_no_fork_while_other_threads_run():
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert not forked.fork_available()
+        assert isinstance(run_soon(lambda: 1, fork=True), Done)
+    finally:
+        stop.set()
+        worker.join()
+
+
+@pytest.mark.parametrize(("jobs", "cpus", "principals", "expected"), [
+    (1, 2, 10, False),  # asked for one process
+    (2, 1, 50_000, True),  # asked for two, whatever the size and CPUs
+    (0, 2, 5_000, True),
+    (0, 2, forked.AUTO_WORKER_MAX_PRINCIPALS + 1, False),  # memory matters more
+    (0, 1, 10, False),  # one CPU: a worker would only compete with its parent
+])
+def test_when_a_worker_is_wanted(monkeypatch, jobs, cpus, principals, expected):
+    monkeypatch.setattr(forked, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(forked, "fork_available", lambda: True)
+    assert wants_worker(jobs, principals) is expected
+
+
+def test_never_a_worker_where_fork_is_unavailable(monkeypatch):
+    monkeypatch.setattr(forked, "fork_available", lambda: False)
+    assert not wants_worker(2, 10)
