@@ -120,6 +120,7 @@ def test_baseline_marks_findings_existing_and_fail_on_new(tmp_path):
     (["--demo", "--format", "html,pdf"], "unknown report format 'pdf'"),
     (["--demo", "--checks", "NOPE999"], "unknown check 'NOPE999'"),
     (["--external-id", "x", "--region", "us-east-1"], "--external-id needs --role-arn"),
+    (["--org", "--role-name", "r", "--jobs", "2"], "--jobs applies to a single-account scan"),
 ])
 def test_usage_errors_are_exit_2_with_one_line(argv, fragment):
     assert_one_line_error(*run_cli(["scan", *argv])[::2], fragment)

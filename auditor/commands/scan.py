@@ -132,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
     if wants_org_scan(args):
         if args.input or args.demo:
             raise UsageError("--org and --accounts scan live accounts, not --input or --demo")
+        if args.jobs is not None:
+            raise UsageError("--jobs applies to a single-account scan (an organization scan runs its accounts "
+                             "in a thread pool; org.concurrency sets its size)")
         from auditor.org import run_org_scan
 
         echo = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
