@@ -252,18 +252,27 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
                          scan_ctx: ScanContext | None = None, *, fork: bool = False) -> list[Finding]:
     """`scan_ctx`: pass one to read its `access` afterwards without computing it twice.
 
-    `fork`: the per-document checks run in a forked child (auditor.forked) while this process runs
-    the account-wide ones and computes effective access; the findings are the same."""
+    `fork`: the checks that do not read effective access run in a forked child (auditor.forked)
+    while this process computes the access and runs the checks that do; the findings are the same."""
     scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
     inventory_funcs += [(c, c.scan_func) for c in selection.checks(Scope.POLICY) if c.scan_func is not None]
-    with run_soon(functools.partial(_document_findings, inventory, options, selection), fork=fork) as pending:
-        findings = [to_finding(check, hit, account_subject, selection) for check, func in inventory_funcs
-                    for hit in func(scan_ctx)]
+
+    def run(funcs: list) -> list[Finding]:
+        return [to_finding(check, hit, account_subject, selection) for check, func in funcs for hit in func(scan_ctx)]
+
+    def without_access() -> list[Finding]:
+        findings = _document_findings(inventory, options, selection)
+        findings += run([(c, f) for c, f in inventory_funcs if not c.meta.reads_access])
+        clear_caches()
+        return findings
+
+    with run_soon(without_access, fork=fork) as pending:
+        on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
         # Each check's findings come from one side, so their order (and which of two findings with
         # one fingerprint is kept) is the same as in a serial run.
-        return dedupe_sorted(pending.result() + findings)
+        return dedupe_sorted(pending.result() + on_access)
 
 
 def _document_findings(inventory: Inventory, options: CheckOptions, selection: Selection) -> list[Finding]:

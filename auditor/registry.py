@@ -36,6 +36,10 @@ class CheckMeta:
     # What of the document's holder the check's answer depends on (beyond naming it in messages):
     # a scan reuses one holder's hits for every other holder with the same value.
     subject_key: Callable[[Subject], Hashable] | None = None
+    # An inventory check that reads the account's effective access (ScanContext.access): a scan
+    # with a worker process runs it beside that computation, in the process that keeps the access
+    # for the reports; the other checks run in the worker.
+    reads_access: bool = False
 
 
 @slot_init
@@ -124,6 +128,7 @@ def check(
     doc_url: str,
     scope: Scope = Scope.POLICY,
     subject_key: Callable[[Subject], Hashable] | None = None,
+    reads_access: bool = False,
 ):
     """Register a check. IDs are stable and never reused; names are stable too.
 
@@ -137,7 +142,7 @@ def check(
         if id in REGISTRY and REGISTRY[id].func is not func:
             raise RuntimeError(f"check id {id} registered twice")
         REGISTRY[id] = Check(CheckMeta(id, name, severity, title, rationale, remediation, doc_url, scope,
-                                          subject_key), func)
+                                          subject_key, reads_access), func)
         _registry_changed()
         return func
 

@@ -31,6 +31,7 @@ _RESOURCE_TYPES = {"user": "AWS::IAM::User", "role": "AWS::IAM::Role"}
     ),
     doc_url=docs.SEED_PAGE,
     scope=Scope.INVENTORY,
+    reads_access=True,
 )
 def exceeds_documented_example(ctx) -> Iterator[Hit]:
     # Principals that share their policies share one excess: its texts are made (and held) once.

@@ -131,3 +131,37 @@ def test_a_policy_subject_keeps_every_field_of_its_principal_subject():
     expected = dataclasses.replace(base, policy_name=ref.name, policy_arn=ref.arn, policy_type=ref.policy_type,
                                    policy_ref=ref.ref)
     assert with_policy(base, ref) == expected
+
+
+def test_only_checks_that_declare_it_read_effective_access(tmp_path):
+    """With a worker, checks without `reads_access` run in the worker process: one that read the
+    access anyway would compute it a second time there, unseen. Every check here runs on an account
+    whose access is a tripwire."""
+    import dataclasses
+
+    from auditor.collect.inventory_builder import build_inventory
+    from auditor.collect.offline import load_inputs
+    from auditor.engine import ScanContext
+    from auditor.registry import Scope, load_checks
+    from benchmarks.generate_gaad import generate
+    from conftest import CORPUS
+
+    path = tmp_path / "gaad.json"
+    generate(40, path, corpus=CORPUS)
+    inventory = build_inventory(load_inputs([str(path)]))
+
+    @dataclasses.dataclass(frozen=True)
+    class Tripwire(ScanContext):
+        @property
+        def access(self):
+            raise AssertionError("read effective access without declaring reads_access")
+
+    ctx = Tripwire(inventory, Config().options)
+    checks = load_checks().values()
+    account_wide = [(c, c.func) for c in checks if c.meta.scope is Scope.INVENTORY]
+    account_wide += [(c, c.scan_func) for c in checks if c.scan_func is not None]
+    readers = {c.meta.id for c, _ in account_wide if c.meta.reads_access}
+    assert readers == {"IAM009"}
+    for check, func in account_wide:
+        if not check.meta.reads_access:
+            list(func(ctx))
