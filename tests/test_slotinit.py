@@ -73,3 +73,27 @@ def test_refuses_classes_it_cannot_serve_exactly():
     for cls in (WithFactory, NoSlots, PostInit, NotFrozen):
         with pytest.raises(TypeError):
             slot_init(cls)
+
+
+@slot_init
+@dataclasses.dataclass(frozen=True, slots=True)
+class _One:
+    value: tuple
+
+
+@slot_init
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Nothing:
+    pass
+
+
+def test_pickled_as_a_call_of_the_fast_init():
+    from auditor.model.finding import Finding, Severity
+
+    finding = Finding("fp", "IAM001", "full-admin", Severity.HIGH, "t", "m", evidence=(("k", "v"),), line=3)
+    for obj in (finding, _One((1, 2)), _Nothing()):
+        for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+            again = pickle.loads(pickle.dumps(obj, protocol))
+            assert again == obj and type(again) is type(obj)
+    # The constructor and the field values, in order: nothing set one field at a time on load.
+    assert finding.__reduce__() == (Finding, tuple(getattr(finding, f.name) for f in dataclasses.fields(Finding)))
