@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from auditor.forked import run_soon
+from auditor.forked import Forked, fork_available
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
@@ -262,16 +262,19 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     def run(funcs: list) -> list[Finding]:
         return [to_finding(check, hit, account_subject, selection) for check, func in funcs for hit in func(scan_ctx)]
 
-    def without_access() -> list[Finding]:
-        findings = _document_findings(inventory, options, selection)
-        findings += run([(c, f) for c, f in inventory_funcs if not c.meta.reads_access])
-        clear_caches()
-        return findings
+    if not (fork and fork_available()):
+        # One process: the account-wide checks in catalog order, the access among them (computed
+        # after the per-document caches are gone: the smallest peak).
+        return dedupe_sorted(_document_findings(inventory, options, selection) + run(inventory_funcs))
 
-    with run_soon(without_access, fork=fork) as pending:
+    def without_access() -> list[Finding]:
+        return _document_findings(inventory, options, selection) + run(
+            [(c, f) for c, f in inventory_funcs if not c.meta.reads_access])
+
+    with Forked(without_access) as pending:
         on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
-        # Each check's findings come from one side, so their order (and which of two findings with
-        # one fingerprint is kept) is the same as in a serial run.
+        # Each check's findings come from one side, and the order of the findings of one check is
+        # the same as in one process: after dedupe_sorted, the same list.
         return dedupe_sorted(pending.result() + on_access)
 
 
