@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from auditor.forked import Forked, fork_available
+from auditor.forked import fork_available, run_soon
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
@@ -271,7 +271,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
         return _document_findings(inventory, options, selection) + run(
             [(c, f) for c, f in inventory_funcs if not c.meta.reads_access])
 
-    with Forked(without_access) as pending:
+    with run_soon(without_access, fork=True) as pending:
         on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
         # Each check's findings come from one side, and the order of the findings of one check is
         # the same as in one process: after dedupe_sorted, the same list.

@@ -13,6 +13,7 @@ calling process, first, with the same outcome.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import pickle
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 
 # Above this many principals the automatic setting keeps a scan in one process: the worker's copy
 # of the heap (about 200 MB at 20,000 principals) costs more than the seconds it saves.
@@ -126,9 +128,15 @@ class Forked(Generic[T]):
         for stream in (sys.stdout, sys.stderr):
             # A log line written by the child flushes its copy of the buffer: the parent's pending
             # text would come out twice.
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # a process or memory limit: the caller decides what to do instead
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         if pid == 0:  # the child: never returns
             os.close(read_fd)
             _run_child(func, write_fd)
@@ -200,5 +208,8 @@ def run_soon(func: Callable[[], T], *, fork: bool) -> Forked[T] | Done[T]:
     """`func` started in a forked child when `fork` and the platform allows, else run here now (so
     that a serial run does the work in the order it always did)."""
     if fork and fork_available():
-        return Forked(func)
+        try:
+            return Forked(func)
+        except OSError as exc:  # EAGAIN or ENOMEM: a container's process or memory limit
+            LOG.warning("cannot start a worker process (%s); continuing in one process", exc)
     return Done(func)

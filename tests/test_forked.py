@@ -176,3 +176,17 @@ def test_a_cpu_quota_caps_the_usable_cpus(tmp_path, monkeypatch):
     assert forked.usable_cpus(*_cgroup(tmp_path / "b", "0::/\n", {"cpu.max": "120000 100000\n"})) == 2
     assert forked.usable_cpus(*_cgroup(tmp_path / "c", "0::/\n", {"cpu.max": "900000 100000\n"})) == 4
     assert forked.usable_cpus(tmp_path / "none", tmp_path / "missing") == 4
+
+
+def test_when_fork_fails_the_work_is_done_here(monkeypatch, caplog):
+    def refused():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked, "fork_available", lambda: True)
+    monkeypatch.setattr(forked.os, "fork", refused)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    with run_soon(os.getpid, fork=True) as pending:
+        assert isinstance(pending, Done) and pending.result() == os.getpid()
+    assert "cannot start a worker process" in caplog.text
+    if before:
+        assert len(os.listdir("/proc/self/fd")) == before  # the pipe was closed

@@ -96,3 +96,18 @@ def test_a_failed_format_leaves_the_old_reports_and_no_temp_files(account, tmp_p
 def test_jobs_outside_0_to_2_is_a_usage_error(account, tmp_path):
     code, err = _scan(account, tmp_path / "out", 3)
     assert code == 2 and "invalid choice: 3" in err
+
+
+def test_a_refused_fork_falls_back_to_one_process(account, tmp_path, monkeypatch):
+    import auditor.forked as forked
+
+    one, fallback = tmp_path / "one", tmp_path / "fallback"
+    assert _scan(account, one, 1)[0] == 1
+
+    def refused():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(forked.os, "fork", refused)
+    code, err = _scan(account, fallback, 2)
+    assert code == 1, err
+    assert _without_run_times(fallback) == _without_run_times(one)
