@@ -124,15 +124,15 @@ def test_no_fork_while_other_threads_run():
         worker.join()
 
 
-@pytest.mark.parametrize(("jobs", "cpus", "principals", "expected"), [
+@pytest.mark.parametrize(("jobs", "cpu_count", "principals", "expected"), [
     (1, 2, 10, False),  # asked for one process
     (2, 1, 50_000, True),  # asked for two, whatever the size and CPUs
     (0, 2, 5_000, True),
     (0, 2, forked.AUTO_WORKER_MAX_PRINCIPALS + 1, False),  # memory matters more
     (0, 1, 10, False),  # one CPU: a worker would only compete with its parent
 ])
-def test_when_a_worker_is_wanted(monkeypatch, jobs, cpus, principals, expected):
-    monkeypatch.setattr(forked, "usable_cpus", lambda: cpus)
+def test_when_a_worker_is_wanted(monkeypatch, jobs, cpu_count, principals, expected):
+    monkeypatch.setattr(forked, "usable_cpus", lambda: cpu_count)
     monkeypatch.setattr(forked, "fork_available", lambda: True)
     assert wants_worker(jobs, principals) is expected
 
@@ -140,42 +140,6 @@ def test_when_a_worker_is_wanted(monkeypatch, jobs, cpus, principals, expected):
 def test_never_a_worker_where_fork_is_unavailable(monkeypatch):
     monkeypatch.setattr(forked, "fork_available", lambda: False)
     assert not wants_worker(2, 10)
-
-
-def _cgroup(tmp_path, membership: str, files: dict[str, str]):
-    root = tmp_path / "cgroup"
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="ascii")
-    proc = tmp_path / "proc-self-cgroup"
-    proc.write_text(membership, encoding="ascii")
-    return root, proc
-
-
-@pytest.mark.parametrize(("membership", "files", "quota"), [
-    # cgroup v2: the tightest cpu.max on the way up counts (a parent's limit binds its children)
-    ("0::/kubepods/pod1/ctr\n", {"kubepods/pod1/ctr/cpu.max": "max 100000\n",
-                                 "kubepods/pod1/cpu.max": "150000 100000\n", "kubepods/cpu.max": "max 100000\n"}, 1.5),
-    ("0::/\n", {"cpu.max": "50000 100000\n"}, 0.5),  # inside a cgroup namespace
-    ("0::/ctr\n", {"ctr/cpu.max": "max 100000\n"}, None),
-    # cgroup v1, with the cpu controller mounted alone or beside cpuacct
-    ("4:memory:/x\n2:cpu,cpuacct:/docker/abc\n", {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "200000\n",
-                                                  "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n"}, 2.0),
-    ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
-    ("0::/ctr\n", {"ctr/cpu.max": "garbage\n"}, None),
-    ("0::/ctr\n", {}, None),
-])
-def test_cgroup_cpu_quota(tmp_path, membership, files, quota):
-    root, proc = _cgroup(tmp_path, membership, files)
-    assert forked.cgroup_cpu_quota(root, proc) == quota
-
-
-def test_a_cpu_quota_caps_the_usable_cpus(tmp_path, monkeypatch):
-    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    assert forked.usable_cpus(*_cgroup(tmp_path / "a", "0::/\n", {"cpu.max": "100000 100000\n"})) == 1
-    assert forked.usable_cpus(*_cgroup(tmp_path / "b", "0::/\n", {"cpu.max": "120000 100000\n"})) == 2
-    assert forked.usable_cpus(*_cgroup(tmp_path / "c", "0::/\n", {"cpu.max": "900000 100000\n"})) == 4
-    assert forked.usable_cpus(tmp_path / "none", tmp_path / "missing") == 4
 
 
 def test_when_fork_fails_the_work_is_done_here(monkeypatch, caplog):
