@@ -64,7 +64,7 @@ class Done(Generic[T]):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        pass
+        """Nothing to stop: the work was done when this object was made."""
 
 
 class Forked(Generic[T]):

@@ -84,7 +84,7 @@ class _One:
 @slot_init
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Nothing:
-    pass
+    """No fields at all."""
 
 
 def test_pickled_as_a_call_of_the_fast_init():
