@@ -42,7 +42,7 @@ class StagedFiles:
     @contextlib.contextmanager
     def open(self, path: Path) -> Iterator[BinaryIO]:
         """A new temp file for `path`; flushed and fsynced when the block ends without an error."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         self.staged.append((tmp, path))  # recorded first: whatever happens next, discard() finds it
         with os.fdopen(fd, "wb") as fh:
@@ -71,6 +71,15 @@ def publish(staged: list[tuple[Path, Path]]) -> None:
         raise
     for directory in {target.parent for _, target in staged}:
         _fsync_dir(directory)
+
+
+_TEMP_SUFFIX = ".tmp"
+
+
+def discard_left_by(directory: Path, pid: int) -> None:
+    """Remove the temp files that process `pid` staged in `directory` and never published: those
+    of a worker process that was killed, or whose files were not taken over."""
+    discard(sorted(directory.glob(f".*.{pid}.*{_TEMP_SUFFIX}")))
 
 
 def discard(temps: list[Path]) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from auditor.forked import AUTO_WORKER_MAX_PRINCIPALS
 from benchmarks.measure import Measurement
 
 # Stage labels (see benchmarks.stages) in the order a scan goes through them.
@@ -93,7 +94,8 @@ def render_markdown(results: list[SizeResult], header: list[str], notes: list[st
         lines.append(_row(cells))
     lines += ["", "Stage columns are CPU seconds in one in-process run with `--jobs 1`; stages nest (analyse"
               " includes checks and access). CPU seconds are steadier than wall time when the machine is shared."
-              " The timed `auditor` run uses the default `--jobs 0`: a forked worker up to 10,000 principals"
+              " The timed `auditor` run uses the default `--jobs 0`: a forked worker up to"
+              f" {AUTO_WORKER_MAX_PRINCIPALS:,} principals"
               " (its CPU is in `auditor CPU s`, its memory in `peak MB`, summed by proportional set size).", "",
               "Targets (design.md section 8): time <= 3 x json.load + 20 s; peak memory <= 4 x file size + 300 MB;"
               " at least 10x faster than cloudsplaining.", ""]

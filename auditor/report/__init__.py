@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, ContextManager, Iterator, Protocol, Sequence, TextIO
 
-from auditor.atomic import StagedFiles, discard
+from auditor.atomic import StagedFiles, discard_left_by
 from auditor.forked import Done, Forked, run_soon
 from auditor.errors import UsageError
 from auditor.model.result import ScanResult
@@ -183,7 +183,7 @@ def _aside(fmt: Formatter | None, data: ReportData, out: Path) -> Iterator:
             yield pending
     except BaseException:
         if isinstance(pending, Forked):  # killed mid-file, or finished but not taken over
-            discard(sorted(out.glob(f".*.{pending.pid}.*.tmp")))
+            discard_left_by(out, pending.pid)
         raise
 
 
