@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from auditor.forked import fork_available, run_soon
+from auditor.forked import Claims, fork_available, run_soon
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
@@ -252,8 +252,9 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
                          scan_ctx: ScanContext | None = None, *, fork: bool = False) -> list[Finding]:
     """`scan_ctx`: pass one to read its `access` afterwards without computing it twice.
 
-    `fork`: the checks that do not read effective access run in a forked child (auditor.forked)
-    while this process computes the access and runs the checks that do; the findings are the same."""
+    `fork`: the per-document checks run in a forked child (auditor.forked) while this process
+    computes the access and runs the checks that read it; the other account-wide checks go to
+    whichever is free first. The findings are the same."""
     scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
@@ -267,15 +268,29 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
         # after the per-document caches are gone: the smallest peak).
         return dedupe_sorted(_document_findings(inventory, options, selection) + run(inventory_funcs))
 
-    def without_access() -> list[Finding]:
-        return _document_findings(inventory, options, selection) + run(
-            [(c, f) for c, f in inventory_funcs if not c.meta.reads_access])
+    # The checks that do not read the access are handed out, costliest first, to whichever
+    # process is free first: the worker after the per-document checks, this process after the
+    # access. Their findings are put back in catalog order, whoever ran them.
+    shared = [(c, f) for c, f in inventory_funcs if not c.meta.reads_access]
+    order = sorted(range(len(shared)), key=lambda i: -shared[i][0].meta.cost)
 
-    with run_soon(without_access, fork=True) as pending:
+    def claimed(claims: Claims) -> dict[int, list[Finding]]:
+        done = {}
+        while (i := claims.take()) is not None:
+            done[i] = run([shared[i]])
+        return done
+
+    def in_worker(claims: Claims) -> tuple[list[Finding], dict[int, list[Finding]]]:
+        return _document_findings(inventory, options, selection), claimed(claims)
+
+    with Claims(order) as claims, run_soon(functools.partial(in_worker, claims), fork=True) as pending:
         on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
-        # Each check's findings come from one side, and the order of the findings of one check is
-        # the same as in one process: after dedupe_sorted, the same list.
-        return dedupe_sorted(pending.result() + on_access)
+        here = claimed(claims)
+        documents, there = pending.result()
+    by_check = here | there
+    # Each check's findings come from one side, in the order one process gives them: after
+    # dedupe_sorted, the same list.
+    return dedupe_sorted(documents + [f for i in range(len(shared)) for f in by_check[i]] + on_access)
 
 
 def _document_findings(inventory: Inventory, options: CheckOptions, selection: Selection) -> list[Finding]:

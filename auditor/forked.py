@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import traceback
-from typing import Callable, Generic, TypeVar
+from typing import Callable, Generic, Sequence, TypeVar
 
 from auditor.cpus import usable_cpus
 
@@ -153,6 +153,47 @@ def _pickled_error(exc: BaseException) -> bytes:
     except Exception:
         text = "".join(traceback.format_exception(exc)).rstrip()
         return pickle.dumps((False, ChildFailed(f"in a worker process:\n{text}")), pickle.HIGHEST_PROTOCOL)
+
+
+class Claims:
+    """Task numbers handed out once each, in a given order, to whichever process asks first.
+
+    Made before a fork and used by both sides, so that the side that finishes its own share first
+    takes over the tasks still waiting instead of idling while the other side works through them
+    (how long each share takes depends on the account and on what else runs on the machine). The
+    tasks wait in a pipe, one byte each, that both processes read a byte at a time: a pipe read
+    is atomic, so no task is handed out twice. In one process it simply hands out every task.
+    """
+
+    LIMIT = 255  # task numbers are bytes
+
+    def __init__(self, order: Sequence[int]) -> None:
+        if any(not 0 <= n <= self.LIMIT for n in order):
+            raise ValueError(f"task numbers must be 0..{self.LIMIT}")
+        read_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, bytes(order))  # at most 256 bytes: a pipe takes them without blocking
+        finally:
+            os.close(write_fd)  # once the bytes are gone, a read answers at once: no task left
+        self._read_fd: int | None = read_fd
+
+    def take(self) -> int | None:
+        """The next task no process has taken yet, or None."""
+        if self._read_fd is None:
+            return None
+        token = os.read(self._read_fd, 1)
+        return token[0] if token else None
+
+    def close(self) -> None:
+        if self._read_fd is not None:
+            os.close(self._read_fd)
+            self._read_fd = None
+
+    def __enter__(self) -> "Claims":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def run_soon(func: Callable[[], T], *, fork: bool) -> Forked[T] | Done[T]:

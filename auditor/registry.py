@@ -38,8 +38,11 @@ class CheckMeta:
     subject_key: Callable[[Subject], Hashable] | None = None
     # An inventory check that reads the account's effective access (ScanContext.access): a scan
     # with a worker process runs it beside that computation, in the process that keeps the access
-    # for the reports; the other checks run in the worker.
+    # for the reports; the other account-wide checks go to whichever process is free first.
     reads_access: bool = False
+    # Rough time on a typical account, relative to the other account-wide checks: a scan with a
+    # worker process hands the costliest out first, so that the two processes end together.
+    cost: int = 1
 
 
 @slot_init
@@ -129,6 +132,7 @@ def check(
     scope: Scope = Scope.POLICY,
     subject_key: Callable[[Subject], Hashable] | None = None,
     reads_access: bool = False,
+    cost: int = 1,
 ):
     """Register a check. IDs are stable and never reused; names are stable too.
 
@@ -142,7 +146,7 @@ def check(
         if id in REGISTRY and REGISTRY[id].func is not func:
             raise RuntimeError(f"check id {id} registered twice")
         REGISTRY[id] = Check(CheckMeta(id, name, severity, title, rationale, remediation, doc_url, scope,
-                                          subject_key, reads_access), func)
+                                          subject_key, reads_access, cost), func)
         _registry_changed()
         return func
 

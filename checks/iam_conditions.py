@@ -132,6 +132,7 @@ def _literal_hits(ctx: PolicyContext, users: frozenset[str] = frozenset(),
     ),
     doc_url=docs.SEED_PAGE,
     subject_key=lambda subject: (subject.principal_type, subject.principal_name),  # its own user's name is fine
+    cost=2,
 )
 def literal_instead_of_variable(ctx: PolicyContext) -> Iterator[Hit]:
     return _literal_hits(ctx)

@@ -57,6 +57,7 @@ def _hit(subject: Subject, shadow: Shadow, described: tuple[str, tuple[tuple[str
         "mobiletargeting:GetApps on arn:aws:mobiletargeting:REGION:ACCOUNT:*), or give it the same condition."
     ),
     doc_url=docs.SEED_PAGE,
+    cost=8,  # its account-wide form matches every conditioned Allow against every principal's policies
 )
 def shadowed_condition(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):

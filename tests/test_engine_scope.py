@@ -134,7 +134,7 @@ def test_a_policy_subject_keeps_every_field_of_its_principal_subject():
 
 
 def test_only_checks_that_declare_it_read_effective_access(tmp_path):
-    """With a worker, checks without `reads_access` run in the worker process: one that read the
+    """With a worker, checks without `reads_access` may run in the worker process: one that read the
     access anyway would compute it a second time there, unseen. Every check here runs on an account
     whose access is a tripwire."""
     import dataclasses

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import auditor.forked as forked
-from auditor.forked import ChildFailed, Done, Forked, run_soon, wants_worker
+from auditor.forked import ChildFailed, Claims, Done, Forked, run_soon, wants_worker
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker is forked on Linux only")
 
@@ -154,3 +154,35 @@ def test_when_fork_fails_the_work_is_done_here(monkeypatch, caplog):
     assert "cannot start a worker process" in caplog.text
     if before:
         assert len(os.listdir("/proc/self/fd")) == before  # the pipe was closed
+
+
+def test_claims_hand_out_every_task_once_in_the_given_order():
+    with Claims([2, 0, 1]) as claims:
+        assert [claims.take() for _ in range(5)] == [2, 0, 1, None, None]
+    assert claims.take() is None  # closed: nothing more, no error
+    with pytest.raises(ValueError):
+        Claims([256])
+
+
+@linux_only
+def test_two_processes_share_the_tasks_without_taking_one_twice():
+    started_read, started_write = os.pipe()
+
+    def take_all(claims: Claims, signal_start: bool) -> list[int]:
+        taken = []
+        while (task := claims.take()) is not None:
+            taken.append(task)
+            if signal_start and len(taken) == 1:
+                os.write(started_write, b"x")  # the parent starts only once the child has a task
+            time.sleep(0.001)
+        return taken
+
+    with Claims(range(200)) as claims, run_soon(lambda: take_all(claims, True), fork=True) as pending:
+        os.read(started_read, 1)
+        here = take_all(claims, False)
+        there = pending.result()
+    os.close(started_read)
+    os.close(started_write)
+    assert here and there
+    assert sorted(here + there) == list(range(200))
+    assert here == sorted(here) and there == sorted(there)  # each side in the order given

@@ -111,3 +111,39 @@ def test_a_refused_fork_falls_back_to_one_process(account, tmp_path, monkeypatch
     code, err = _scan(account, fallback, 2)
     assert code == 1, err
     assert _without_run_times(fallback) == _without_run_times(one)
+
+
+@pytest.mark.parametrize("slow", ["worker", "parent"])
+def test_the_side_free_first_runs_the_shared_checks(account, tmp_path, monkeypatch, slow):
+    """The account-wide checks that do not read the access go to whichever process is free first;
+    the reports are the same either way."""
+    import dataclasses
+    import time
+
+    import auditor.access as access
+    import auditor.registry as registry
+
+    pids = tmp_path / "pids"
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert _scan(account, one, 1)[0] == 1
+    shadow = registry.load_checks()["IAM007"]
+    monkeypatch.setitem(registry.REGISTRY, "IAM007",
+                        dataclasses.replace(shadow, scan_func=_recording_pid(shadow.scan_func, pids)))
+    monkeypatch.setattr(registry, "_sorted_cache", None)
+
+    def slowed(func):
+        def wrapper(*args, **kwargs):
+            time.sleep(1.0)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    if slow == "worker":
+        monkeypatch.setattr(engine, "_document_findings", slowed(engine._document_findings))
+    else:
+        monkeypatch.setattr(access, "compute_access", slowed(access.compute_access))
+    assert _scan(account, two, 2)[0] == 1
+    ran_in = pids.read_text().split()
+    assert len(ran_in) == 1
+    assert (ran_in[0] == str(os.getpid())) == (slow == "worker")
+    assert _without_run_times(two) == _without_run_times(one)
