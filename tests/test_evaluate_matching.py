@@ -38,8 +38,14 @@ ARNS = [
     ("arn:aws:mobiletargeting:us-east-1:111122223333:apps/*", "arn:aws:mobiletargeting:us-east-1:111122223333:reports",
      False),
     ("arn:aws:mobiletargeting:us-*:111122223333:*", APP, True),
-    # a wildcard outside the resource segment stays in its segment
-    ("arn:aws:mobiletargeting:*:111122223333:*", "arn:aws:mobiletargeting:us-east-1:x:111122223333:apps/a", False),
+    # IAM: "If the * wildcard is the last character of a resource ARN segment, it can expand to
+    # match beyond the colon boundaries"; anywhere else in a segment it stays inside it
+    ("arn:aws:mobiletargeting:*:111122223333:*", "arn:aws:mobiletargeting:us-east-1:x:111122223333:apps/a", True),
+    ("arn:aws:mobiletargeting:*:apps/*", APP, True),
+    ("arn:aws:mobiletargeting:us-*:apps/*", APP, True),
+    ("arn:aws:mobiletargeting:us-*-1:apps/*", APP, False),
+    ("arn:aws:mobiletargeting:*-1:111122223333:*", "arn:aws:mobiletargeting:us:east-1:111122223333:apps/a", False),
+    ("arn:aws:mobiletargeting:us-east-?:apps/*", APP, False),
     ("arn:aws:*:us-east-1:111122223333:*", APP, True),
     ("arn:aws:s?s:us-east-1:111122223333:*", "arn:aws:sns:us-east-1:111122223333:topic", True),
     ("arn:aws:ses:us-east-1:111122223333:identity/*", "arn:aws:ses:us-east-1:111122223333:identity/a@b.c", True),

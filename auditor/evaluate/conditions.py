@@ -184,7 +184,7 @@ def _predicate(spec: OperatorSpec, resolved: tuple[tuple[Chunk, ...], ...]) -> P
     if family is Family.STRING_LIKE:
         return _regex_predicate("|".join(f"(?:{glob_source(c)})" for c in resolved))
     if family is Family.ARN:
-        return _regex_predicate("|".join(f"(?:{arn_source(c)})" for c in resolved), _looks_like_arn)
+        return _regex_predicate("|".join(f"(?:{arn_source(c, ends_span=False)})" for c in resolved), _looks_like_arn)
     texts = tuple(chunks_text(c) for c in resolved)
     if family is Family.STRING or family is Family.BINARY:
         exact = frozenset(texts)

@@ -2,9 +2,11 @@
 
 Only `*` and `?` are wildcards (IAM has no `[...]` classes). Actions compare case-insensitively;
 ARNs case-sensitively and segment by segment: a wildcard in the partition, service, region or
-account segment stays inside that segment, while one in the resource segment may cross ':' and '/'.
-A pattern with fewer than six segments (`arn:aws:s3:*`, `*`) lets the wildcards of its last segment
-cover the rest of the ARN, so a short pattern is never narrower than its author meant.
+account segment stays inside that segment, except a `*` that ends its segment, which IAM lets
+expand beyond the colon (`arn:aws:mobiletargeting:*:apps/*` covers every region and account); one
+in the resource segment may cross ':' and '/'. A pattern with fewer than six segments
+(`arn:aws:s3:*`, `*`) lets the wildcards of its last segment cover the rest of the ARN, so a short
+pattern is never narrower than its author meant.
 """
 from __future__ import annotations
 
@@ -46,30 +48,41 @@ def arn_segments(chunks: Iterable[tuple[str, bool]]) -> int:
     return 1 + sum(text.count(":") for text, wild in chunks if wild)
 
 
-def arn_source(chunks: Iterable[tuple[str, bool]], total: int | None = None) -> str:
+def arn_source(chunks: Iterable[tuple[str, bool]], total: int | None = None, *, ends_span: bool = True) -> str:
     """Regex source for an ARN pattern given as (text, wild) chunks (see `glob_source`).
 
-    `total`: the segments of the whole pattern when `chunks` are only its beginning."""
+    `total`: the segments of the whole pattern when `chunks` are only its beginning (the end of
+    the chunks is then not the end of a segment). `ends_span`: whether a `*` ending a segment may
+    cross colons, as in a Resource element; the Arn condition operators check "each of the six
+    colon-delimited components of the ARN separately"."""
     chunks = tuple(chunks)
+    whole = total is None
     if total is None:
         total = arn_segments(chunks)
     spanning_from = RESOURCE_SEGMENT if total >= ARN_SEGMENTS else total - 1
-    out: list[str] = []
-    segment = 0
+    tokens: list[tuple[str, bool]] = []
     for text, wild in chunks:
         if not wild:
-            out.append(re.escape(text))
-            continue
-        for token in _ARN_TOKENS.split(text):
-            if token == ":":
-                segment += 1
-                out.append(":")
-            elif token == "*":
-                out.append(".*" if segment >= spanning_from else "[^:]*")
-            elif token == "?":
-                out.append("." if segment >= spanning_from else "[^:]")
-            else:
-                out.append(re.escape(token))
+            tokens.append((text, False))
+        else:
+            tokens.extend((token, True) for token in _ARN_TOKENS.split(text) if token)
+    out: list[str] = []
+    segment = 0
+    for i, (token, wild) in enumerate(tokens):
+        if not wild:
+            out.append(re.escape(token))
+        elif token == ":":
+            segment += 1
+            out.append(":")
+        elif token == "*":
+            # IAM: "If the * wildcard is the last character of a resource ARN segment, it can
+            # expand to match beyond the colon boundaries."
+            spans = ends_span and (tokens[i + 1] == (":", True) if i + 1 < len(tokens) else whole)
+            out.append(".*" if segment >= spanning_from or spans else "[^:]*")
+        elif token == "?":
+            out.append("." if segment >= spanning_from else "[^:]")
+        else:
+            out.append(re.escape(token))
     return "".join(out)
 
 

