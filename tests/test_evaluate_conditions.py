@@ -162,9 +162,9 @@ def test_condition_keys_are_case_insensitive():
 VARIABLE_CASES = [
     ("StringEquals", "aws:ResourceTag/Owner", "${aws:username}", {"aws:username": "alice"}, "alice", True),
     ("StringEquals", "aws:ResourceTag/Owner", "${aws:username}", {"aws:username": "bob"}, "alice", False),
-    # missing variable, no default: that value matches nothing
+    # missing variable, no default: the statement is invalid, so the clause fails either way
     ("StringEquals", "aws:ResourceTag/Owner", "${aws:username}", {}, "alice", False),
-    ("StringNotEquals", "aws:ResourceTag/Owner", "${aws:username}", {}, "alice", True),
+    ("StringNotEquals", "aws:ResourceTag/Owner", "${aws:username}", {}, "alice", False),
     ("StringEquals", "aws:ResourceTag/Owner", "${aws:PrincipalTag/team, 'ops'}", {}, "ops", True),
     ("StringEquals", "aws:ResourceTag/Owner", "${aws:PrincipalTag/team, 'ops'}", {"aws:PrincipalTag/team": "dev"},
      "dev", True),

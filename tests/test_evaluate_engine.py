@@ -156,10 +156,14 @@ def test_variable_default_and_escape_in_resource():
     assert decide(tagged, [p]) is ALLOWED
 
 
-def test_missing_variable_in_not_resource_excludes_nothing():
+def test_missing_variable_in_not_resource_makes_the_deny_not_apply():
+    """Without aws:username the Deny is invalid to AWS: it applies to no request (it does not
+    read as "the resource is in none of the patterns")."""
     p = policy({"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:s3:::home/${aws:username}/*"}, allow())
     assert decide(req("s3:GetObject", "arn:aws:s3:::home/alice/x", context={"aws:username": "alice"}), [p]) is ALLOWED
-    assert decide(req("s3:GetObject", "arn:aws:s3:::home/alice/x"), [p]) is EXPLICIT
+    assert decide(req("s3:GetObject", "arn:aws:s3:::elsewhere/x", context={"aws:username": "alice"}), [p]) is EXPLICIT
+    assert decide(req("s3:GetObject", "arn:aws:s3:::home/alice/x"), [p]) is ALLOWED
+    assert decide(req("s3:GetObject", "arn:aws:s3:::elsewhere/x"), [p]) is ALLOWED
 
 
 # --- permissions boundaries -------------------------------------------------------------------

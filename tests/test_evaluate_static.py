@@ -64,7 +64,10 @@ def test_05_resource_variable_depends_on_who_asks():
 def test_not_resource_with_variable():
     p = policy({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::home/${aws:username}/*"})
     assert match(p, 0, "s3:GetObject", "arn:aws:s3:::home/alice/x").tri is COND
-    assert match(p, 0, "s3:GetObject", "arn:aws:s3:::elsewhere/x").tri is YES
+    # only if aws:username has a value: without one the statement applies to nothing
+    assert match(p, 0, "s3:GetObject", "arn:aws:s3:::elsewhere/x").tri is COND
+    assert match(p, 0, "s3:GetObject", "arn:aws:s3:::elsewhere/x", {"aws:username": ("alice",)}).tri is YES
+    assert match(p, 0, "s3:GetObject", "arn:aws:s3:::elsewhere/x", {"aws:username": ()}).tri is NO
     assert match(p, 0, "s3:GetObject", "arn:aws:s3:::home/alice/x", {"aws:username": ("alice",)}).tri is NO
 
 

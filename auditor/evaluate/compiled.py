@@ -15,7 +15,9 @@ from auditor.evaluate.conditions import CompiledClause, compile_clause
 from auditor.evaluate.matching import (
     arn_segments, arn_source, compile_source, glob_source, has_wildcard, trailing_star_prefix,
 )
-from auditor.evaluate.variables import Chunk, PartKind, Template, parse_template, resolve, variable_value
+from auditor.evaluate.variables import (
+    Chunk, PartKind, Template, parse_template, resolvable, resolve, variable_value,
+)
 from auditor.model.policy import Effect, Policy, PrincipalEntry, Statement
 
 Context = Mapping[str, tuple[str, ...]]
@@ -142,9 +144,13 @@ def _literal_tail(template: Template) -> tuple[Callable[[str], object] | None, i
 
 
 class ResourceMatcher:
-    """Resource (or NotResource) patterns; variables are filled in from the request context."""
+    """Resource (or NotResource) patterns; variables are filled in from the request context.
 
-    __slots__ = ("fixed", "escaped", "templates", "_tails", "_tests")
+    A variable that cannot be resolved (no value, no default) makes the statement invalid: it
+    then applies to no request, so neither the patterns (`__call__`) nor their negation
+    (`excludes`) hold, whatever the other patterns of the list say."""
+
+    __slots__ = ("fixed", "escaped", "templates", "required", "_tails", "_tests")
 
     def __init__(self, patterns: Iterable[str], variables_enabled: bool):
         plain: list[str] = []
@@ -155,6 +161,7 @@ class ResourceMatcher:
             else:
                 plain.append(pattern)
         self.templates = tuple(t for t in templates if t.has_variables)
+        self.required = frozenset().union(*(t.required for t in self.templates))
         self._tails = tuple((t, *_literal_tail(t)) for t in self.templates)
         # Only escapes (${*}): a literal star, so such a template keeps its own regex.
         escaped = tuple(arn_source(t.static_chunks()) for t in templates if not t.has_variables)
@@ -166,6 +173,19 @@ class ResourceMatcher:
         return self.fixed(resource) or (self.escaped is not None and self.escaped(resource) is not None)
 
     def __call__(self, resource: str, context: Context) -> bool:
+        """Whether some pattern matches (the Resource element holds)."""
+        if self.required and not resolvable(self.required, context):
+            return False
+        return self._matches(resource, context)
+
+    def excludes(self, resource: str, context: Context) -> bool:
+        """Whether no pattern matches and every variable resolves (the NotResource element holds)."""
+        if self.required and not resolvable(self.required, context):
+            return False
+        return not self._matches(resource, context)
+
+    def _matches(self, resource: str, context: Context) -> bool:
+        """Whether some pattern matches, the context resolving every variable."""
         if self._fixed(resource):
             return True
         for template, head, tail_from in self._tails:
@@ -192,7 +212,7 @@ class ResourceMatcher:
 
     def _test(self, negated: bool) -> Callable[[str, Context], bool] | None:
         if self.templates or self.escaped is not None:
-            return (lambda resource, context: not self(resource, context)) if negated else self
+            return self.excludes if negated else self
         fixed = self.fixed.tester()
         if fixed is _always:
             return NEVER if negated else None
@@ -200,8 +220,32 @@ class ResourceMatcher:
             return lambda resource, context: not fixed(resource)
         return lambda resource, context: fixed(resource)
 
+    def applies(self, resource: str, known: Context, negated: bool) -> Tri:
+        """`tri` as a statement sees its Resource (negated: NotResource) element: NO when a
+        variable is known to have no value (the statement is invalid), at most CONDITIONAL when
+        one may have none (a key `known` says nothing about)."""
+        resolved = self._resolvable_tri(known)
+        if resolved is Tri.NO:
+            return Tri.NO
+        tri = self.tri(resource, known)
+        if negated:
+            tri = _OPPOSITE[tri]
+        return tri if tri.value <= resolved.value else resolved
+
+    def _resolvable_tri(self, known: Context) -> Tri:
+        """YES when `known` gives every variable without a default its one value, NO when it
+        gives one none (absent or several), else CONDITIONAL."""
+        answer = Tri.YES
+        for key in self.required:
+            if key not in known:
+                answer = Tri.CONDITIONAL
+            elif len(known[key]) != 1:
+                return Tri.NO
+        return answer
+
     def tri(self, resource: str, known: Context) -> Tri:
-        """YES if some pattern matches for sure, CONDITIONAL if one could (depends on a variable)."""
+        """YES if some pattern matches for sure, CONDITIONAL if one could (depends on a variable).
+        Whether the variables resolve at all is `applies`'s concern."""
         if self._fixed(resource):
             return Tri.YES
         best = Tri.NO
@@ -214,6 +258,9 @@ class ResourceMatcher:
                     _resolved_arn(chunks)(resource) is not None:
                 best = Tri.CONDITIONAL
         return best
+
+
+_OPPOSITE = {Tri.YES: Tri.NO, Tri.NO: Tri.YES, Tri.CONDITIONAL: Tri.CONDITIONAL}
 
 
 class GrantKind(enum.IntEnum):
@@ -339,7 +386,9 @@ class CompiledStatement:
         the policy's own resource for resource policies)."""
         if self.resources is None:
             return absent_matches
-        return self.resources(resource, context) is not self.not_resource
+        if self.not_resource:  # not `not resources(...)`: an unresolvable variable fails both
+            return self.resources.excludes(resource, context)
+        return self.resources(resource, context)
 
     def conditions_ok(self, context: Context) -> bool:
         for clause in self.conditions:

@@ -10,6 +10,9 @@ Several values in one clause are OR-ed; a negated operator means "matches none o
 single-valued operator given a multivalued context key behaves as ForAnyValue (positive) and as
 "no value matches" (negated). A context value the family cannot read (a non-number for Numeric,
 a non-IP for IpAddress, a non-ARN for Arn) makes the comparison fail both ways, never succeed.
+A policy variable in a value that cannot be resolved (no value, no default) makes the statement
+invalid to AWS: the clause is then false whatever the operator (negated, IfExists, or a list
+where another value would match), so that neither an Allow nor a Deny applies.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 from auditor.evaluate.matching import arn_source, compile_source, glob_source
-from auditor.evaluate.variables import Chunk, Template, chunks_text, parse_template, resolve
+from auditor.evaluate.variables import Chunk, Template, chunks_text, parse_template, resolvable, resolve
 from auditor.model.policy import ConditionClause, SetOperator
 
 Context = Mapping[str, tuple[str, ...]]
@@ -251,10 +254,19 @@ def _value_source(spec: OperatorSpec, templates: tuple[Template, ...]):
         return None, fixed
 
     def dynamic(context: Context) -> Predicate:
+        # Every variable resolves here: the clause's test checked it first (see _resolving).
         resolved = tuple(r for r in (resolve(t, context) for t in templates) if r is not None)
         return _predicate(spec, resolved)
 
     return dynamic, None
+
+
+def _resolving(required: frozenset[str], test: Callable[[Context], bool]) -> Callable[[Context], bool]:
+    """`test`, false whenever a variable without a default has no value: the statement is then
+    invalid, and a negated operator must not read the missing value as "matches none"."""
+    if not required:
+        return test
+    return lambda context: resolvable(required, context) and test(context)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -291,7 +303,8 @@ def compile_clause(clause: ConditionClause, variables_enabled: bool) -> Compiled
             return all((r := predicate(v)) is not None and r is not negated for v in values)
         return any(predicate(v) is True for v in values)
 
-    return CompiledClause(clause, keys, test)
+    required = frozenset().union(*(t.required for t in templates))
+    return CompiledClause(clause, keys, _resolving(required, test))
 
 
 def evaluate_clause(clause: ConditionClause, request_context: Context, variables_enabled: bool) -> bool:

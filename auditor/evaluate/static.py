@@ -1,9 +1,10 @@
 """Three-valued matching for checks that have no concrete request.
 
 A statement matches an action and a concrete resource ARN YES, NO, or CONDITIONAL ("only if"):
-conditions on keys the caller does not know, and Resource patterns holding a policy variable that
-cannot be resolved, make it CONDITIONAL, and the gating clauses travel with the answer so a finding
-can name them. Only-if is never collapsed into NO.
+conditions on keys the caller does not know, and Resource or NotResource patterns holding a policy
+variable the caller does not know, make it CONDITIONAL, and the gating clauses travel with the
+answer so a finding can name them. Only-if is never collapsed into NO. A variable known to have no
+value (and no default) makes the statement invalid to AWS: NO, for an Allow and a Deny alike.
 
 `known_context` holds what is known about every request the caller has in mind (keys are
 case-insensitive). A key mapped to an empty tuple is known to be ABSENT (for example
@@ -54,9 +55,9 @@ def _normalise(known: Known | None) -> Known:
 def _match(st: CompiledStatement, action: str, resource: str, known: Known) -> StaticMatch:
     if not st.action_ok(action) or st.resources is None:
         return _NO  # a statement without Resource grants nothing to an identity
-    tri = st.resources.tri(resource, known)
-    if st.not_resource:
-        tri = {Tri.YES: Tri.NO, Tri.NO: Tri.YES, Tri.CONDITIONAL: Tri.CONDITIONAL}[tri]
+    # Not the negation of `tri` for NotResource: a variable that may have no value makes the
+    # statement only-if either way (it would then apply to no request).
+    tri = st.resources.applies(resource, known, st.not_resource)
     if tri is Tri.NO:
         return _NO
     gating: list[ConditionClause] = []

@@ -4,8 +4,11 @@ Only a policy with Version 2012-10-17 has variables; in any other policy `${...}
 (AWS compares it literally, which is why POL003 warns about it). A template is parsed once into
 parts; resolving it against a request context gives (text, wild) chunks: wild text keeps its
 `*`/`?` pattern meaning, a variable's value never does (a user name cannot widen a Resource).
-A variable whose key is absent from the context, with no default, resolves to None: that value
-then matches nothing.
+A variable whose key has no single value in the context (absent, or multivalued), with no default,
+cannot be resolved: AWS then holds the whole statement invalid, so it applies to the request
+neither as an Allow nor as a Deny. `resolve` answers None for such a template, and the matchers
+check `resolvable` first, so that a NotResource or a negated operator does not read "matches
+nothing" as "applies".
 """
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_KEY_AND_DEFAULT = re.compile(r"([^,\s']+)\s*(?:,\s*'([^']*)')?")
+# A key, then an optional default in quotes. Tag keys may hold spaces (`aws:PrincipalTag/cost
+# center`): inside the key, not around it, where they are layout.
+_KEY_AND_DEFAULT = re.compile(r"([^,\s']+(?: +[^,\s']+)*)\s*(?:,\s*'([^']*)')?")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 Chunk = tuple[str, bool]  # (text, wild)
@@ -40,6 +45,7 @@ class Template:
     source: str
     parts: tuple[Part, ...]
     keys: frozenset[str]  # context keys the template reads (lower case)
+    required: frozenset[str] = frozenset()  # the keys of its variables that have no default
 
     @property
     def has_variables(self) -> bool:
@@ -73,7 +79,8 @@ def parse_template(text: str, variables_enabled: bool) -> Template:
         pos = m.end()
     if pos < len(text):
         parts.append(Part(PartKind.PATTERN, text[pos:]))
-    return Template(text, tuple(parts), frozenset(keys))
+    required = frozenset(p.text for p in parts if p.kind is PartKind.VARIABLE and p.default is None)
+    return Template(text, tuple(parts), frozenset(keys), required)
 
 
 def variable_value(part: Part, context: Mapping[str, tuple[str, ...]]) -> str | None:
@@ -82,6 +89,15 @@ def variable_value(part: Part, context: Mapping[str, tuple[str, ...]]) -> str | 
     if values and len(values) == 1:
         return values[0]
     return part.default
+
+
+def resolvable(required: frozenset[str], context: Mapping[str, tuple[str, ...]]) -> bool:
+    """Whether every variable without a default (keys of `Template.required`) has its one value."""
+    for key in required:
+        values = context.get(key)
+        if not values or len(values) != 1:  # as variable_value: absent, empty or multivalued
+            return False
+    return True
 
 
 def resolve(template: Template, context: Mapping[str, tuple[str, ...]]) -> tuple[Chunk, ...] | None:
