@@ -95,3 +95,26 @@ def test_templates_with_a_literal_tail_match_as_their_compiled_instances():
         assert ResourceMatcher([pattern], True)(resource, context) is expected, (pattern, username, x, resource)
         checked += expected
     assert checked > 20
+
+
+@pytest.mark.parametrize("pattern, text, expected", [
+    ("ses:?*?*", "ses:Ab", True),
+    ("ses:?*?*", "ses:A", False),  # two `?`: at least two characters
+    ("ses:??", "ses:Abc", False),
+    ("ses:*?", "ses:", False),
+    ("ses:*?", "ses:A", True),
+    ("ses:Get*?*Id", "ses:GetXId", True),
+])
+def test_runs_of_wildcards_keep_their_meaning(pattern, text, expected):
+    assert action_matches(pattern, text) is expected
+
+
+def test_a_run_of_wildcards_is_one_quantifier():
+    """`?*?*...` as `.` and `.*` pieces in a row backtracks exponentially on a near miss: a
+    hostile policy could stall a scan. One bounded quantifier per run cannot."""
+    from auditor.evaluate.matching import arn_source, glob_source
+
+    assert glob_source((("ses:" + "?*" * 30 + "zzz", True),)) == "ses:.{30,}zzz"
+    assert arn_source((("arn:aws:s3:::" + "?*" * 30 + "zzz", True),)) == r"arn:aws:s3:::.{30,}zzz"
+    assert arn_source((("arn:aws:mobiletargeting:?*?*:apps/*", True),)) == "arn:aws:mobiletargeting:[^:]{2}.*:apps/.*"
+    assert not action_matches("ses:" + "?*" * 30 + "zzz", "ses:" + "a" * 60)

@@ -23,7 +23,7 @@ def has_wildcard(text: str) -> bool:
 
 
 _GLOB_TOKENS = re.compile(r"([*?])")
-_ARN_TOKENS = re.compile(r"([*?:])")
+_ARN_TOKENS = re.compile(r"([*?]+|:)")
 
 
 def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
@@ -37,9 +37,26 @@ def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
         if not wild:
             out.append(re.escape(text))
             continue
-        for token in _GLOB_TOKENS.split(text):
-            out.append(".*" if token == "*" else "." if token == "?" else re.escape(token))
+        for token in _GLOB_RUNS.split(text):
+            if token:
+                out.append(_run_source(token, ".", spans=True) if token[0] in "*?" else re.escape(token))
     return "".join(out)
+
+
+# Runs of wildcards become one quantifier each: `?*?*?*x` as `.?.*` pieces in a row backtracks
+# exponentially on a near miss (a hostile policy could stall a scan); `.{3,}x` cannot.
+_GLOB_RUNS = re.compile(r"([*?]+)")
+
+
+def _run_source(run: str, one: str, *, spans: bool) -> str:
+    """A run of `*` and `?`: `one` (the class of a character it may take) exactly as many times
+    as it has `?`, then any number more when it has a `*` (`.` more once `spans`)."""
+    exactly = run.count("?")
+    if "*" not in run:
+        return one if exactly == 1 else f"{one}{{{exactly}}}"
+    if spans and one != ".":
+        return (f"{one}{{{exactly}}}" if exactly else "") + ".*"
+    return f"{one}*" if not exactly else f"{one}{{{exactly},}}"
 
 
 def arn_segments(chunks: Iterable[tuple[str, bool]]) -> int:
@@ -74,13 +91,14 @@ def arn_source(chunks: Iterable[tuple[str, bool]], total: int | None = None, *, 
         elif token == ":":
             segment += 1
             out.append(":")
-        elif token == "*":
+        elif token[0] in "*?":
+            if segment >= spanning_from:
+                out.append(_run_source(token, ".", spans=True))
+                continue
             # IAM: "If the * wildcard is the last character of a resource ARN segment, it can
             # expand to match beyond the colon boundaries."
-            spans = ends_span and (tokens[i + 1] == (":", True) if i + 1 < len(tokens) else whole)
-            out.append(".*" if segment >= spanning_from or spans else "[^:]*")
-        elif token == "?":
-            out.append("." if segment >= spanning_from else "[^:]")
+            last = ends_span and (tokens[i + 1] == (":", True) if i + 1 < len(tokens) else whole)
+            out.append(_run_source(token, "[^:]", spans=last and token[-1] == "*"))
         else:
             out.append(re.escape(token))
     return "".join(out)
