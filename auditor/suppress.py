@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from auditor.config import Suppression
+from auditor.evaluate.matching import compile_source, glob_source
 from auditor.model.finding import Finding, Status
 from auditor.model.result import ExpiredSuppression
 
@@ -20,8 +21,7 @@ from auditor.model.result import ExpiredSuppression
 def _glob(pattern: str) -> re.Pattern[str]:
     """ARN globs as AWS writes them: only `*` and `?` are wildcards, everything else is literal
     (so `[` in a name is not a character class) and matching is case-sensitive."""
-    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.DOTALL)
+    return compile_source(glob_source(((pattern, True),)))
 
 
 def glob_match(pattern: str, value: str) -> bool:
