@@ -6,6 +6,7 @@ from typing import Iterator
 
 from auditor.analysis import docs
 from auditor.analysis.actions import covered
+from auditor.analysis.carveouts import carve_out
 from auditor.analysis.describe import only_if, short_list, where
 from auditor.analysis.memo import action_and_resource_lists, per_content
 from auditor.analysis.resources import Breadth, breadth
@@ -85,6 +86,9 @@ def escalation_actions(statement: Statement) -> tuple[ActionInfo, ...]:
 def privilege_escalation(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
         found = escalation_actions(statement)
+        if found:
+            # What an unconditioned Deny of the same document takes back cannot escalate.
+            found = carve_out(ctx.policy, statement).keeps(found)
         if not found:
             continue
         listed = tuple(a.full for a in found)

@@ -4,10 +4,12 @@ from __future__ import annotations
 import functools
 from typing import Iterable
 
-from auditor.analysis.memo import action_list, per_content
+from auditor.analysis.memo import action_and_resource_lists, action_list, per_content
+from auditor.analysis.resources import request_arns
 from auditor.evaluate.matching import action_matches
+from auditor.iam.arns import split_arn
 from auditor.iam.knowledge import AccessLevel, ActionInfo, knowledge
-from auditor.iam.wildcards import has_wildcard
+from auditor.iam.wildcards import glob_match
 from auditor.model.policy import Statement
 
 # The services this product audits, in report order.
@@ -69,27 +71,63 @@ def _names_by_service(pattern: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((s, frozenset(n)) for s, n in sorted(grouped.items()))
 
 
+@functools.lru_cache(maxsize=65536)
+def is_service_wildcard(pattern: str) -> bool:
+    """`svc:*`, `svc:?*`, `mobile*:*`, `ses:*Identity*`: the action-name part begins with a wildcard,
+    so the pattern takes actions whatever they are called. `codeguru:Get*` names a kind of action
+    (Get, List, Describe...): that it happens to cover a service whose only action is a Get does not
+    make it a grant of the whole service."""
+    _, sep, name = pattern.strip().partition(":")
+    return bool(sep) and name[:1] in ("*", "?")
+
+
 @per_content(action_list)
 def whole_services(statement: Statement) -> dict[str, tuple[str, ...]]:
-    """Services whose every catalogued action the Action element covers through a wildcard,
-    with the patterns that do it. Patterns matching every action are left to IAM001."""
+    """Services whose every catalogued action the Action element covers through service
+    wildcards (`is_service_wildcard`), with the patterns that do it. Patterns matching every
+    action are left to IAM001."""
     if statement.not_action:
         return {}
     by_service: dict[str, set[str]] = {}
     wild: dict[str, list[str]] = {}
     for pattern in statement.actions:
-        if matches_every_action(pattern):
+        if matches_every_action(pattern) or not is_service_wildcard(pattern):
             continue
         for service, found in _names_by_service(pattern.strip().lower()):
             by_service.setdefault(service, set()).update(found)
-            if has_wildcard(pattern) and pattern not in wild.setdefault(service, []):
+            if pattern not in wild.setdefault(service, []):
                 wild[service].append(pattern)
     out: dict[str, tuple[str, ...]] = {}
     for service, found in sorted(by_service.items()):
         every = _service_names(service)
-        if wild.get(service) and every and every <= found:
+        if every and every <= found:
             out[service] = tuple(wild[service])
     return out
+
+
+@per_content(action_and_resource_lists)
+def services_on_resources(statement: Statement) -> dict[str, tuple[ActionInfo, ...]]:
+    """For a statement granting every action (`*`) on Resource patterns narrower than `*`: the
+    services whose resources those patterns name (by the ARN's service field), each with its
+    actions that can work on them. `"Action": "*"` on `arn:aws:ses:*:*:*` is every SES action
+    that takes a resource; the other services' actions never apply there."""
+    k = knowledge()
+    fields = {parts.service.lower() for parts in map(split_arn, statement.resources or ())
+              if parts is not None and "${" not in parts.service}
+    out: dict[str, tuple[ActionInfo, ...]] = {}
+    for service in k.services():
+        if not any(glob_match(f, service) for f in fields):
+            continue
+        found = tuple(a for a in k.actions_for_service(service)
+                      if any(request_arns(a, r) for r in statement.resources))
+        if found:
+            out[service] = found
+    return out
+
+
+def is_write(action: ActionInfo) -> bool:
+    """Above Read and List: Write, Tagging, Permissions management."""
+    return action.access_level not in (AccessLevel.READ, AccessLevel.LIST)
 
 
 def is_sensitive(action: ActionInfo) -> bool:
