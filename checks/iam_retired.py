@@ -6,7 +6,8 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered, names
 from auditor.analysis.describe import short_list, where
-from auditor.analysis.memo import action_list, per_content
+from auditor.analysis.memo import action_and_resource_lists, per_content
+from auditor.analysis.resources import reaches
 from auditor.analysis.walk import statement_hit, statements
 from auditor.iam.knowledge import ActionInfo
 from auditor.model.finding import Severity
@@ -27,14 +28,18 @@ _ENGAGEMENT_FEATURES = ("Campaign", "Segment", "Journey", "Endpoint", "ImportJob
 
 
 def is_engagement(action: ActionInfo) -> bool:
-    if any(rt.name.lower() in _ENGAGEMENT_TYPES for rt in action.resource_types):
+    """Only engagement: every resource type it acts on is an engagement one (TagResource also tags
+    projects and templates, which live on), or its name says it serves an engagement feature."""
+    if any(feature in action.name for feature in _ENGAGEMENT_FEATURES):
         return True
-    return any(feature in action.name for feature in _ENGAGEMENT_FEATURES)
+    return bool(action.resource_types) and all(rt.name.lower() in _ENGAGEMENT_TYPES for rt in action.resource_types)
 
 
-@per_content(action_list)
-def retired_actions(statement: Statement) -> tuple[ActionInfo, ...]:
-    return tuple(a for a in covered(statement, ("mobiletargeting",)) if is_engagement(a))
+@per_content(action_and_resource_lists)
+def retired_actions(statement: Statement, partition: str = "aws") -> tuple[ActionInfo, ...]:
+    # Only on resources the statement names: `"Action": "*"` on SES or S3 ARNs grants no Pinpoint action.
+    return tuple(a for a in covered(statement, ("mobiletargeting",))
+                 if is_engagement(a) and reaches(statement, a, partition))
 
 
 @check(
@@ -52,7 +57,7 @@ def retired_actions(statement: Statement) -> tuple[ActionInfo, ...]:
 )
 def retired_service_access(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
-        retired = retired_actions(statement)
+        retired = retired_actions(statement, ctx.partition or "aws")
         if not retired:
             continue
         listed = names(retired)

@@ -63,7 +63,7 @@ def shadowed_condition(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
         if not is_candidate(statement):
             continue
-        shadow = shadow_within(ctx.policy, statement)
+        shadow = shadow_within(ctx.policy, statement, ctx.partition or "aws")
         if shadow is not None:
             yield _hit(ctx.subject, shadow, _described_within(shadow))
 
@@ -74,8 +74,9 @@ def shadowed_condition_in_account(scan) -> Iterator[Hit]:
     within its permissions boundary."""
     for pctx in policy_contexts(scan.inventory, scan.options):
         yield from shadowed_condition(pctx)
+    partition = scan.inventory.partition or "aws"
     for holder in holders(scan.inventory):
-        for shadow in shadows_across(holder.documents, holder.boundaries):
+        for shadow in shadows_across(holder.documents, holder.boundaries, partition):
             ref = holder.policies[shadow.policy_index]
             described = _described(shadow, lambda i, st: f"{via_text(holder.policies[i])} {statement_ref(st)}")
             for principal in holder.principals:

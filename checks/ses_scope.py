@@ -8,22 +8,21 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered, names, sensitive
 from auditor.analysis.conditions import SOURCE_ACCOUNT, SOURCE_ARN, values_for
-from auditor.analysis.describe import plural, short_list, where
+from auditor.analysis.describe import grant_text, plural, short_list, where
 from auditor.analysis.principals import principals_of
+from auditor.analysis.resources import reaches
 from auditor.analysis.ses import SENDING, SENDING_ACTIONS, concrete, identity_arns, owner_account, ses_statements
 from auditor.analysis.walk import statement_hit
 from auditor.iam.arns import split_arn
-from auditor.iam.knowledge import knowledge
 from auditor.model.finding import PolicyType, Severity
 from auditor.model.inventory import CoverageStatus, Inventory
 from auditor.model.policy import Effect, Statement
 from auditor.registry import Hit, PolicyContext, Scope, Subject, check
 
 
-def _beyond_sending(statement: Statement):
-    k = knowledge()
-    resources = statement.resources or ()
-    granted = [a for a in covered(statement, ("ses",)) if any(k.action_applies_to_arn(a, r) for r in resources)]
+def _beyond_sending(statement: Statement, partition: str):
+    # Action or NotAction (every SES action but those listed), on the statement's Resource or NotResource.
+    granted = [a for a in covered(statement, ("ses",)) if reaches(statement, a, partition)]
     return tuple(a for a in granted if a.full.lower() not in SENDING)
 
 
@@ -39,14 +38,14 @@ def _beyond_sending(statement: Statement):
 )
 def broad_identity_actions(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in ses_statements(ctx):
-        extra = _beyond_sending(statement)
+        extra = _beyond_sending(statement, ctx.partition or "aws")
         if not extra:
             continue
         listed = names(sensitive(extra)) + tuple(n for n in names(extra) if n not in names(sensitive(extra)))
         who = ", ".join(p.value for p in principals_of(statement)) or "the principals"
         message = (
-            f"{where(ctx.subject, statement)} grants {who} {', '.join(statement.actions)} on "
-            f"{', '.join(statement.resources or ())}: {plural(len(extra), 'action')} beyond sending, such as "
+            f"{where(ctx.subject, statement)} grants {who} {grant_text(statement)}: "
+            f"{plural(len(extra), 'action')} beyond sending, such as "
             f"{short_list(listed, 5)}. Sending needs only {SENDING_ACTIONS[0]} and {SENDING_ACTIONS[1]}."
         )
         yield statement_hit(message, statement, actions=listed, condition_keys=(),

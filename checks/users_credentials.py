@@ -51,7 +51,8 @@ def console_user_without_mfa(scan) -> Iterator[Hit]:
         names = [p.name for p in holder.principals if p.name in exposed]
         if not names:
             continue
-        access = write_access(holder.documents, holder.boundaries, _WRITE_SERVICES, known)
+        access = write_access(holder.documents, holder.boundaries, _WRITE_SERVICES, known,
+                              partition=inventory.partition or "aws")
         if not access:
             continue
         summary = "; ".join(f"{s} ({', '.join(a.split(':', 1)[1] for a in acts)})" for s, acts in access.items())

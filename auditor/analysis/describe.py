@@ -57,3 +57,16 @@ def short_list(items: Sequence[str], limit: int = 8) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def actions_text(statement: Statement) -> str:
+    """The Action element as granted: a NotAction grants every action but those it lists."""
+    listed = ", ".join(statement.actions)
+    return f"every action except {listed}" if statement.not_action else listed
+
+
+def grant_text(statement: Statement) -> str:
+    """`ses:SendEmail on arn:...`: what the statement grants, NotAction and NotResource spelled out."""
+    resources = ", ".join(statement.resources or ("(no resource)",))
+    on = f"every resource except {resources}" if statement.not_resource else resources
+    return f"{actions_text(statement)} on {on}"

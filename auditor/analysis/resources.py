@@ -9,6 +9,7 @@ from auditor.evaluate.matching import arn_matches
 from auditor.iam.arns import VARIABLE, arn_overlaps_format, is_star, split_arn
 from auditor.iam.knowledge import ActionInfo, knowledge
 from auditor.iam.wildcards import glob_match, has_wildcard
+from auditor.model.policy import Statement
 
 
 class Breadth(enum.IntEnum):
@@ -85,38 +86,99 @@ def single_project(patterns: tuple[str, ...] | None) -> str | None:
     return ids.pop() if len(ids) == 1 else None
 
 
-def request_arns(action: ActionInfo, pattern: str) -> tuple[str, ...]:
-    """Resource ARNs of the requests for `action` that a Resource `pattern` can allow.
+# Stands for a part of a resource ARN that a Resource pattern leaves open (`apps/abc*`): any
+# `${...}` works, as the evaluator compares a request's text literally and `arn_overlaps_format`
+# reads every `${...}` as a wildcard.
+ANY = "${Any}"
 
-    A resource type whose format has only partition, region and account to fill (GetApps'
-    `apps/*`, `reports`) is one fixed ARN that every such request names; the pattern allows it
-    only if it matches that ARN. Any other type stands for many resources, and the pattern itself
-    is the request to reason about (a wildcard in it is read literally by the evaluator)."""
-    parts = split_arn(pattern)
-    if parts is None:
-        return (pattern,) if knowledge().action_applies_to_arn(action, pattern) else ()
+
+def request_arns(action: ActionInfo, pattern: str, partition: str = "aws") -> tuple[str, ...]:
+    """Resource ARNs of the requests for `action` that a Resource `pattern` can allow, as the
+    evaluator is to be asked about them: one per resource type of the action the pattern can name.
+
+    Each stands for every resource of its type that the pattern names, and the evaluator reads a
+    request's text literally. So what the pattern leaves open (a region, an account, a project id)
+    is written as the catalogue's placeholder (`${Region}`, `${AppId}`) or as `ANY`: another
+    statement's Resource matches that text only if it names every resource there (`*`, `apps/*`),
+    while a NotResource that overlaps it leaves some of them out (`may_name`). For `*` these are
+    the action's own resource formats, so a NotResource can exclude them (a literal `*` request
+    would pass every NotResource). A literal `*` in a catalogue format (GetApps' and CreateApp's
+    `apps/*`) is the one ARN every request of that type names (design §2) and stays literal: a
+    project ARN never stands for it. An action without resource types is authorised against `*`,
+    which only a `*` pattern names. `partition` fills in the partition when the pattern names none."""
+    if not action.resource_types:
+        return ("*",) if is_star(pattern) else ()
     formats = _formats(action.service)
     found: dict[str, None] = {}
     for rtype in action.resource_types:
         fmt = formats.get(rtype.name.lower())
         if fmt is not None:
-            arn = _type_request(pattern, fmt)
+            arn = _type_request(pattern, fmt, partition)
             if arn is not None:
                 found.setdefault(arn)
     return tuple(found)
 
 
+def reaches(statement: Statement, action: ActionInfo, partition: str = "aws") -> bool:
+    """Whether the statement's Resource (or NotResource) element can let `action` through on some
+    resource: a Resource pattern naming one of the action's resources (an S3 or SES ARN names no
+    Pinpoint resource), or a NotResource that leaves out only some of them. Without either
+    element an identity statement grants nothing."""
+    if statement.resources is None:
+        return False
+    if not statement.not_resource:
+        return any(request_arns(action, p, partition) for p in statement.resources)
+    # Each request of `*` stands for every resource of one type: reached unless a NotResource
+    # pattern names all of them.
+    return any(not any(arn_matches(p, arn) for p in statement.resources)
+               for arn in request_arns(action, "*", partition))
+
+
+def may_name(pattern: str, request: str) -> bool:
+    """Whether a Resource/NotResource pattern names some of the resources that a request of
+    `request_arns` stands for: its placeholders take any value, the rest (a literal `*` of a
+    catalogue format among it) is text. The partition is not compared (POL010 reports it)."""
+    if "${" not in request:
+        return arn_matches(pattern, request)
+    # Literal wildcards become characters no pattern spells, so that only placeholders are open.
+    return arn_overlaps_format(pattern, request.replace("*", "\x00").replace("?", "\x01"))
+
+
 @functools.lru_cache(maxsize=65536)
-def _type_request(pattern: str, fmt: str) -> str | None:
+def _type_request(pattern: str, fmt: str, partition: str) -> str | None:
     # Per (pattern, resource type): the many actions of one type (every Get* on a project) ask the same.
     if not arn_overlaps_format(pattern, fmt):
         return None
+    f = split_arn(fmt)
     parts = split_arn(pattern)
-    fixed = (fmt.replace("${Partition}", parts.partition).replace("${Region}", parts.region)
-             .replace("${Account}", parts.account))
-    if "${" in fixed:
-        return pattern
-    return fixed if arn_matches(pattern, fixed) else None
+    if parts is None:
+        # `*` or a short form (`arn:aws:*`) whose last `*` runs over the fields it leaves out.
+        named = pattern.split(":")[1] if pattern.startswith("arn:") else ""
+        whole = fmt.replace("${Partition}", named if _concrete(named) else partition)
+        return whole if arn_matches(pattern, whole) else pattern.replace("*", ANY)
+    if glob_match(parts.resource, f.resource):
+        resource = f.resource  # every resource of the type (in the pattern's regions and accounts)
+    elif "${" in f.resource:
+        resource = parts.resource.replace("*", ANY)  # the pattern's part of the type
+    else:
+        return None  # a type of one ARN per region (`reports`), which the pattern does not name
+    return ":".join(("arn", parts.partition if _concrete(parts.partition) else partition,
+                     f.service if "${" not in f.service else parts.service,
+                     _field(parts.region, f.region), _field(parts.account, f.account), resource))
+
+
+def _field(value: str, fmt_value: str) -> str:
+    """A region or account of a request: what the format fixes (IAM's empty region), else the
+    pattern's value, its wildcards as placeholders."""
+    if "${" not in fmt_value:
+        return fmt_value
+    if not has_wildcard(value):
+        return value
+    return fmt_value if set(value) <= {"*"} else value.replace("*", ANY)
+
+
+def _concrete(field: str) -> bool:
+    return bool(field) and not has_wildcard(field) and "${" not in field
 
 
 @functools.lru_cache(maxsize=1024)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from auditor.analysis.actions import covered
+from auditor.analysis.resources import request_arns
 from auditor.evaluate.static import Tri, static_access
 from auditor.iam.global_keys import SERVICE_CALL_ONLY_KEYS
-from auditor.iam.knowledge import AccessLevel, knowledge
-from auditor.model.policy import Effect, Policy
+from auditor.iam.knowledge import AccessLevel, ActionInfo
+from auditor.model.policy import Effect, Policy, Statement
 
 WRITE_LEVELS = (AccessLevel.WRITE, AccessLevel.PERMISSIONS, AccessLevel.TAGGING)
 
@@ -25,23 +26,29 @@ def own_request_context(mfa: bool) -> dict[str, tuple[str, ...]]:
 
 
 def write_access(policies: Sequence[Policy], boundaries: Sequence[Policy], services: Sequence[str],
-                 known: Mapping[str, tuple[str, ...]], per_service: int = 3) -> dict[str, tuple[str, ...]]:
+                 known: Mapping[str, tuple[str, ...]], per_service: int = 3,
+                 partition: str = "aws") -> dict[str, tuple[str, ...]]:
     """Up to `per_service` write actions per service that the policies allow (YES or only-if)."""
-    k = knowledge()
     found: dict[str, list[str]] = {}
     for policy in policies:
         for statement in policy.statements:
-            if statement.effect is not Effect.ALLOW or statement.not_resource or not statement.resources:
+            if statement.effect is not Effect.ALLOW or not statement.resources:
                 continue
             for action in covered(statement, services):
                 got = found.setdefault(action.service, [])
                 if action.access_level not in WRITE_LEVELS or len(got) >= per_service or action.full in got:
                     continue
-                for resource in statement.resources:
-                    if not k.action_applies_to_arn(action, resource):
-                        continue
-                    if static_access(policies, action.full, resource, boundaries=boundaries,
-                                     known_context=known).tri is not Tri.NO:
-                        got.append(action.full)
-                        break
+                if any(static_access(policies, action.full, arn, boundaries=boundaries,
+                                     known_context=known).tri is not Tri.NO
+                       for arn in _requests(statement, action, partition)):
+                    got.append(action.full)
     return {s: tuple(v) for s, v in found.items() if v}
+
+
+def _requests(statement: Statement, action: ActionInfo, partition: str) -> tuple[str, ...]:
+    """The resources of `action`'s requests that the statement may allow. The evaluator reads
+    the request ARN literally, so a Resource pattern is not itself a request: CreateApp's one
+    resource is `...:apps/*` (design §2), which a project's `apps/ID/*` does not name. A
+    NotResource statement may allow any resource of the action (the evaluator judges each)."""
+    patterns = ("*",) if statement.not_resource else statement.resources or ()
+    return tuple(dict.fromkeys(arn for p in patterns for arn in request_arns(action, p, partition)))
