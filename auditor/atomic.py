@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -62,15 +64,51 @@ class StagedFiles:
 
 
 def publish(staged: list[tuple[Path, Path]]) -> None:
-    """Rename every staged temp file over its target; on failure, remove what is left staged."""
+    """Rename every staged temp file over its target; on failure, remove what is left staged.
+
+    POSIX renames one file at a time, so a set of files cannot be replaced atomically: a failure
+    between two renames would leave old and new reports mixed. Every target is therefore checked
+    first (`check_replaceable`), and the failures that can be foreseen (a directory in a report's
+    place, a directory we may not write to, a sticky directory's file owned by someone else) leave
+    all the old files untouched. What remains possible after the check: an I/O error or a full
+    directory on the rename itself, the process killed between two renames, or another process
+    changing the directory in between; each rename is still atomic, so every file is whole,
+    either old or new."""
     try:
-        for i, (tmp, target) in enumerate(staged):
+        for _, target in staged:
+            check_replaceable(target)
+        for tmp, target in staged:
             os.replace(tmp, target)
     except BaseException:
-        discard([tmp for tmp, _ in staged[i:]])
+        discard([tmp for tmp, _ in staged])  # those already renamed are gone: nothing happens to them
         raise
     for directory in {target.parent for _, target in staged}:
         _fsync_dir(directory)
+
+
+def check_replaceable(target: Path) -> None:
+    """OSError (with the target's name) when renaming a file over `target` is bound to fail."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, f"{target.name} is a directory", str(target))
+    parent = target.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, f"no permission to replace files in {parent}", str(parent))
+    if st is not None and _sticky_refuses(parent, st):
+        raise PermissionError(errno.EPERM, f"{target.name} belongs to another user in a sticky directory",
+                              str(target))
+
+
+def _sticky_refuses(parent: Path, st: os.stat_result) -> bool:
+    """In a sticky directory (as /tmp), only the file's or the directory's owner may replace it."""
+    uid = getattr(os, "geteuid", lambda: None)()
+    if uid in (None, 0):  # no owners to compare (Windows), or root, whom the rule does not bind
+        return False
+    parent_st = os.stat(parent)
+    return bool(parent_st.st_mode & stat.S_ISVTX) and uid not in (st.st_uid, parent_st.st_uid)
 
 
 _TEMP_SUFFIX = ".tmp"

@@ -6,11 +6,14 @@ lazily by name so that `auditor --help` stays fast and nothing runs at import ti
 from __future__ import annotations
 
 import argparse
+import codecs
 import importlib
 import logging
 import sys
+import traceback
 
 from auditor import __version__
+from auditor.commands.terminal import visible
 from auditor.errors import AuditorError
 from auditor.exitcodes import ExitCode
 
@@ -98,6 +101,7 @@ def _configure_logging(level: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv, verbosity = _take_verbosity(sys.argv[1:] if argv is None else list(argv))
     _configure_logging(verbosity)
+    _tolerate_unencodable_output()
     parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
@@ -106,13 +110,76 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except AuditorError as exc:
-        print(f"auditor: error: {exc}", file=sys.stderr)
+        # The message may quote an account's data (an account id, a file's label): one visible line.
+        print(visible(f"auditor: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except Exception as exc:  # a bug: never exit 1, which a cron job or CI reads as "findings"
+        print(internal_error_line(exc, verbose=verbosity > 0), file=sys.stderr)
+        if verbosity > 0:
+            traceback.print_exception(exc, file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+
+
+INTERNAL_MESSAGE_MAX = 300  # characters of the exception's own text kept in the one line
+
+
+def internal_error_line(exc: BaseException, verbose: bool = False) -> str:
+    """One line for an unexpected exception: its type, its text and the innermost auditor frame,
+    which is enough to recognise a known bug; -v adds the whole traceback."""
+    text = str(exc)
+    if len(text) > INTERNAL_MESSAGE_MAX:
+        text = text[:INTERNAL_MESSAGE_MAX] + "..."
+    where = _innermost_own_frame(exc)
+    return visible(f"auditor: internal error: {type(exc).__name__}{': ' + text if text else ''}"
+                   f"{' (at ' + where + ')' if where else ''}; this is a bug in auditor: please report it"
+                   f"{' with the traceback below' if verbose else ' with the traceback that -v prints'}")
+
+
+_OWN_PACKAGES = ("/auditor/", "/checks/")
+
+
+def _innermost_own_frame(exc: BaseException) -> str:
+    """`auditor/x.py:12 in f` of the deepest frame in auditor's own code (the standard library's
+    frames below it say less about which of our calls went wrong)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = frame.filename.replace("\\", "/")
+        at = max(path.rfind(package) for package in _OWN_PACKAGES)
+        if at >= 0:
+            return f"{path[at + 1:]}:{frame.lineno} in {frame.name}"
+    return ""
+
+
+def _tolerate_unencodable_output() -> None:
+    """Text that stdout's encoding cannot take (a lone surrogate from a `\\ud800` JSON escape, or any
+    non-ASCII character on an ASCII console) is written as a `\\uXXXX` escape instead of failing
+    the command after half its output. Inside a JSON string (`lint --format json`, `simulate`) that
+    escape is valid JSON for the same character; in text it reads as what it stands for."""
+    codecs.register_error(UNICODE_ESCAPE, _unicode_escape)  # at run time: importing changes nothing
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors=UNICODE_ESCAPE)
+            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
+                pass
+
+
+UNICODE_ESCAPE = "auditor.unicode-escape"
+
+
+def _unicode_escape(exc: UnicodeError) -> tuple[str, int]:
+    """The codec error handler: each character that cannot be encoded as `\\uXXXX` (a surrogate pair
+    for one beyond U+FFFF), which is what JSON and readers of escapes expect; `backslashreplace`
+    would give `\\xe9` for some, which is not JSON."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    units = exc.object[exc.start:exc.end].encode("utf-16-be", "surrogatepass")
+    return "".join(f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2)), exc.end
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Errors that end a command with exit code 2 and one clear line on stderr (no traceback)."""
 from __future__ import annotations
 
+import sys
+
 
 class AuditorError(Exception):
     """Base of every error the CLI turns into one line and an exit code."""
@@ -29,3 +31,11 @@ def read_bytes(path, what: str = "", error: type[AuditorError] = InputError, lab
     except OSError as exc:
         thing = f" {what}" if what else ""
         raise error(f"{label or path}: cannot read{thing}: {exc.strerror or exc}") from None
+
+
+def json_value_problem(exc: ValueError) -> str:
+    """What a ValueError from json.loads that is not a JSONDecodeError means, for the one line: an
+    integer literal beyond Python's digit limit (Python's own text advises calling a function)."""
+    if "integer string conversion" in str(exc):
+        return f"a number has more than {sys.get_int_max_str_digits()} digits"
+    return str(exc)

@@ -1,4 +1,4 @@
-"""Exit codes of every command (design.md section 2)."""
+"""Exit codes of every command (design.md section 2; README's table)."""
 import enum
 
 
@@ -7,3 +7,6 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     USAGE = 2
     INCOMPLETE = 3
+    # An unexpected exception: a bug in auditor, not a finding and not the user's input. Its own code
+    # so that a scheduled job never reads a crash as "findings" (1) or "fix your command" (2).
+    INTERNAL = 4

@@ -13,13 +13,20 @@
   D.columns.forEach(function (name, i) { C[name] = i; });
 
   // ---------------------------------------------------------------- small helpers
+  // Characters shown as \uXXXX text, never obeyed: bidi controls (a U+202E in a policy name would render
+  // the rest of its row reversed), C0 controls but tab, newline and return, DEL, C1 and lone surrogates.
+  // The report's writer escapes them already; this catches what the script itself decodes (prettyJson).
+  var HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+  function visibleText(text) {
+    return String(text).replace(HIDDEN, function (c) { return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4); });
+  }
   function el(tag, props) {
     var node = document.createElement(tag);
     if (props) {
       Object.keys(props).forEach(function (k) {
         var v = props[k];
         if (v === undefined || v === null) { return; }
-        if (k === "text") { node.textContent = v; }
+        if (k === "text") { node.textContent = visibleText(v); }
         else if (k === "cls") { node.className = v; }
         else if (k === "on") { Object.keys(v).forEach(function (ev) { node.addEventListener(ev, v[ev]); }); }
         else { node.setAttribute(k, v); }
@@ -33,7 +40,7 @@
       var child = arguments[i];
       if (child === undefined || child === null || child === false) { continue; }
       if (Array.isArray(child)) { child.forEach(function (c) { append(node, c); }); continue; }
-      node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+      node.appendChild(typeof child === "object" ? child : document.createTextNode(visibleText(child)));
     }
   }
   function str(row, name) { var i = row[C[name]]; return i === null || i === undefined ? "" : S[i]; }

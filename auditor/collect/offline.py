@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from auditor.collect.coverage import CoverageLog
 from auditor.collect.snapshot import GAAD_LISTS, SCHEMA_VERSION, Snapshot
-from auditor.errors import InputError, read_bytes
+from auditor.errors import InputError, json_value_problem, read_bytes
 from auditor.iam.arns import split_arn
 from auditor.model.inventory import CoverageStatus
 
@@ -58,6 +58,8 @@ def _read_json(path: Path, label: str) -> Any:
         raise InputError(f"{label}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}{hint}") from None
     except RecursionError:
         raise InputError(f"{label}: JSON nested too deeply to be a snapshot or authorization details") from None
+    except ValueError as exc:  # an integer literal beyond Python's digit limit: no IAM document has one
+        raise InputError(f"{label}: not usable JSON: {json_value_problem(exc)}") from None
 
 
 def _kind(value: Any) -> str:

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from auditor.commands.scan import add_live_options, gaps_clause, live_snapshot, open_gaps, progress_printer
+from auditor.commands.terminal import visible
 from auditor.config import load_config
 from auditor.exitcodes import ExitCode
 
@@ -40,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
         apps = sum(len(v) for v in snapshot.pinpoint.values())
         line = (f"auditor: collected {counts}, {ses} SES identities, {apps} Pinpoint projects from "
                 f"{snapshot.account_id} in {len(snapshot.regions)} region(s); snapshot: {path}")
-        print(line + gaps_clause(gaps), file=sys.stderr)
+        print(visible(line + gaps_clause(gaps)), file=sys.stderr)
     return int(ExitCode.INCOMPLETE if gaps else ExitCode.OK)

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 
+from auditor.commands.terminal import visible
 from auditor.history import SEVERITIES, RunRecord, list_runs, trend
 
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     header = ["run", "started", "accounts", "total", *(s.label for s in SEVERITIES), "suppressed", "new",
               "resolved", "complete"]
     rows = [header] + [
-        [str(r.id), r.started, _accounts(r), str(r.total), *(str(r.count(s)) for s in SEVERITIES),
+        [str(r.id), visible(r.started), visible(_accounts(r)), str(r.total), *(str(r.count(s)) for s in SEVERITIES),
          str(r.suppressed), str(r.new), str(r.resolved), "no" if r.incomplete else "yes"]
         for r in runs
     ]

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 
 from auditor import __version__
+from auditor.commands.terminal import visible
 from auditor.errors import UsageError, read_bytes
 from auditor.model.finding import Finding, Severity, Status
 from auditor.model.policy import PolicyKind
@@ -135,10 +136,11 @@ def _emit(result: ScanResult, fmt: str) -> None:
 
 def text_line(f: Finding) -> str:
     """`FILE:LINE:COL: SEVERITY ID name: message`, the shape editors and CI annotate from.
-    A finding about the whole document points at 1:1."""
+    A finding about the whole document points at 1:1. Always one line: a newline in a Sid or a
+    value would otherwise print a forged finding line, an escape sequence would reach the terminal."""
     mark = " (suppressed)" if f.status is Status.SUPPRESSED else ""
-    return (f"{f.file}:{f.line or 1}:{f.column or 1}: {f.severity.label} {f.check_id} {f.check_name}: "
-            f"{f.message}{mark}")
+    return visible(f"{f.file}:{f.line or 1}:{f.column or 1}: {f.severity.label} {f.check_id} {f.check_name}: "
+                   f"{f.message}{mark}")
 
 
 def _summary(result: ScanResult, files: int, fail_on: str) -> str:

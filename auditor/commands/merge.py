@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from auditor.commands.terminal import visible
 from auditor.config import FAIL_ON, FORMATS, load_config
 from auditor.errors import UsageError
 from auditor.merge import merge_paths, summary_line
@@ -30,7 +31,7 @@ def register(sub, name: str) -> None:
 
 
 def parse_formats(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    if not text:
+    if text is None:  # an empty --format "" names no format: an error below, as `,` is
         return default
     items = tuple(dict.fromkeys(x.strip().lower() for x in text.split(",") if x.strip()))
     bad = [x for x in items if x not in FORMATS]
@@ -50,6 +51,6 @@ def run(args: argparse.Namespace) -> int:
 
         record_run(args.history, result)
     if not args.quiet:
-        print(f"auditor: merged {summary_line(result, written)}", file=sys.stderr)
+        print(visible(f"auditor: merged {summary_line(result, written)}"), file=sys.stderr)
     new_only = args.fail_on_new or config.output.fail_on_new
     return int(exit_code(result, args.fail_on or config.output.fail_on, new_only))

@@ -2,8 +2,8 @@
 With --org or --accounts, the live scan runs in every selected account (auditor.org).
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/input error, 3 incomplete
-(some data could not be read and the gap is not accepted). 3 wins over 1: a scan that missed data
-cannot promise that what it did not see is harmless.
+(some data could not be read and the gap is not accepted), 4 internal error (auditor.cli). 3 wins
+over 1: a scan that missed data cannot promise that what it did not see is harmless.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from auditor.commands.terminal import visible
 from auditor.config import FAIL_ON, FORMATS, Config, load_config
 from auditor.errors import UsageError
 from auditor.forked import AUTO_WORKER_MAX_PRINCIPALS
@@ -113,11 +114,26 @@ def progress_printer(quiet: bool) -> Callable[[str], None] | None:
     """Progress only for a person watching a terminal; a cron job's log gets the summary alone."""
     if quiet or not sys.stderr.isatty():
         return None
-    return lambda message: print(f"auditor: {message}", file=sys.stderr, flush=True)
+    return lambda message: print(visible(f"auditor: {message}"), file=sys.stderr, flush=True)
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def report_formats(option: str | None, default: Sequence[str]) -> tuple[str, ...]:
+    """The formats of --format (the config's without it), each known. A --format naming none
+    (`,`, blanks) is a usage error: a run that writes no report and exits 0 or 1 would look fine."""
+    from auditor.report import formatter
+
+    if option is None:
+        return tuple(default)
+    formats = _split([option])
+    if not formats:
+        raise UsageError(f"--format {option!r} names no format (choose from {','.join(FORMATS)})")
+    for name in formats:
+        formatter(name)  # unknown formats fail before any AWS call
+    return formats
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,9 +142,10 @@ def run(args: argparse.Namespace) -> int:
     from auditor.forked import wants_worker
     from auditor.heap import cycle_collection_paused
     from auditor.pipeline import analyse, exit_code
-    from auditor.report import formatter, write_reports
+    from auditor.report import write_reports
 
     config = load_config(args.config)
+    formats = report_formats(args.format, config.output.formats)  # before any AWS call, for every kind of scan
     if wants_org_scan(args):
         if args.input or args.demo:
             raise UsageError("--org and --accounts scan live accounts, not --input or --demo")
@@ -137,15 +154,12 @@ def run(args: argparse.Namespace) -> int:
                              "in a thread pool; org.concurrency sets its size)")
         from auditor.org import run_org_scan
 
-        echo = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+        echo = None if args.quiet else (lambda line: print(visible(line), file=sys.stderr, flush=True))
         return run_org_scan(args, config, account_scanner(args, config), echo=echo)
     if args.input or args.demo:
         given = [f"--{o.replace('_', '-')}" for o in LIVE_OPTIONS if getattr(args, o)]
         if given:
             raise UsageError(f"{given[0]} applies to a live scan, not to {'--demo' if args.demo else '--input'}")
-    formats = _split([args.format]) if args.format else config.output.formats
-    for name in formats:
-        formatter(name)  # unknown formats fail before any AWS call
     output_dir = Path(args.output_dir or config.output.dir)
     fail_on = args.fail_on or config.output.fail_on
     started = utc_now()
@@ -203,7 +217,8 @@ def summary_line(result: ScanResult, written: Sequence[Path], unreadable: int = 
         text += f"; {unreadable} input item{'s' if unreadable != 1 else ''} unreadable (listed in the report's notes)"
     if written:
         text += f"; report: {_display(report_to_show(written))}"
-    return text + gaps_clause(open_gaps(result.coverage))
+    # Account ids and coverage errors come from the input: shown, never obeyed by the terminal.
+    return visible(text + gaps_clause(open_gaps(result.coverage)))
 
 
 def open_gaps(coverage: Sequence[CoverageEntry]) -> list[CoverageEntry]:
@@ -214,8 +229,10 @@ def gaps_clause(gaps: Sequence[CoverageEntry]) -> str:
     if not gaps:
         return ""
     first = gaps[0]
-    return (f"; INCOMPLETE: {len(gaps)} coverage gap{'s' if len(gaps) != 1 else ''} "
-            f"(first: {first.family}@{first.region} {first.status.value}: {first.error})")
+    # The error text is AWS's (or a snapshot file's): a newline or an escape in it would forge or
+    # hide the rest of the line.
+    return visible(f"; INCOMPLETE: {len(gaps)} coverage gap{'s' if len(gaps) != 1 else ''} "
+                   f"(first: {first.family}@{first.region} {first.status.value}: {first.error})")
 
 
 def report_to_show(written: Sequence[Path]) -> Path:

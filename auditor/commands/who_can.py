@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Sequence
 
+from auditor.commands.terminal import visible
 from auditor.errors import UsageError
 from auditor.exitcodes import ExitCode
 
@@ -68,18 +69,21 @@ def _document(action: str, resource: str | None, allowed: Sequence) -> dict:
 
 
 def _print_text(action: str, resource: str | None, allowed: Sequence) -> None:
-    out = sys.stdout
+    def say(text: str) -> None:
+        # Names, ARNs and conditions come from the account: one visible line each, never a forged one.
+        print(visible(text), file=sys.stdout)
+
     target = resource or "any resource"
     if not allowed:
-        print(f"No principal is allowed {action} on {target}.", file=out)
+        say(f"No principal is allowed {action} on {target}.")
         return
-    print(f"Allowed {action} on {target}:", file=out)
+    say(f"Allowed {action} on {target}:")
     for a in allowed:
         decision = "always" if a.always else "only if " + "; ".join(a.conditions)
-        print(f"  {a.principal_type} {a.principal_name} ({a.principal_arn})", file=out)
-        print(f"      {decision}", file=out)
-        print(f"      via {'; '.join(a.via)}", file=out)
+        say(f"  {a.principal_type} {a.principal_name} ({a.principal_arn})")
+        say(f"      {decision}")
+        say(f"      via {'; '.join(a.via)}")
         if resource is None:
-            print(f"      on {', '.join(a.resources) if a.resources else 'every resource'}", file=out)
+            say(f"      on {', '.join(a.resources) if a.resources else 'every resource'}")
     count = len(allowed)
-    print(f"{count} principal{'s' if count != 1 else ''}.", file=out)
+    say(f"{count} principal{'s' if count != 1 else ''}.")

@@ -80,12 +80,22 @@ def formatter(name: str) -> Formatter:
 
 
 def _chosen(formats: Sequence[str]) -> list[Formatter]:
+    if not formats:  # a run that writes nothing would still look like a successful one
+        raise UsageError(f"no report format given (known: {', '.join(FORMATTERS)})")
     return [FORMATTERS[n] for n in dict.fromkeys(formatter(name).name for name in formats)]
+
+
+# A lone surrogate (a `\ud800` escape in the input JSON, kept by json.loads) cannot be encoded as
+# UTF-8; written as the six characters `\ud800` instead, every format stays whole: in findings.json,
+# SARIF and the HTML data block (all JSON strings) that is the JSON escape of the same character,
+# and in CSV and HTML text it shows what was there. Nothing else is affected: UTF-8 encodes every
+# other character.
+ENCODE_ERRORS = "backslashreplace"
 
 
 @contextlib.contextmanager
 def _text(raw: BinaryIO) -> Iterator[TextIO]:
-    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    text = io.TextIOWrapper(raw, encoding="utf-8", errors=ENCODE_ERRORS, newline="")
     text._CHUNK_SIZE = WRITE_CHUNK  # type: ignore[attr-defined]  # documented tunable of TextIOWrapper
     yield text
     text.flush()
@@ -126,7 +136,8 @@ class StagedReportFiles:
     @contextlib.contextmanager
     def scratch(self) -> Iterator[TextIO]:
         # Beside the reports (where the user made room), unnamed where the OS allows: nothing to clean up.
-        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.directory) as fh:
+        with tempfile.TemporaryFile("w+", encoding="utf-8", errors=ENCODE_ERRORS, newline="",
+                                    dir=self.directory) as fh:
             yield fh
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 import shutil
 from json.encoder import encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses
 from typing import Any, Callable, ContextManager, Iterable, Iterator, TextIO
@@ -127,7 +128,25 @@ def _json(value: Any) -> str:
 
 
 def _string_json(value: Any) -> str:
-    return encode_basestring(value) if type(value) is str else _encode(value)
+    return encode_basestring(shown(value)) if type(value) is str else _encode(value)
+
+
+# Characters a page must not obey: bidi controls (U+202E would render the rest of a row reversed,
+# so a policy named "ReadOnly\u202e" turns the message after it around), C0 controls but tab,
+# newline and return (policy text keeps its lines), DEL and C1, and lone surrogates (no character
+# at all). Every value from the account is shown with them as visible `\uXXXX` text.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+
+
+def _escape_hidden(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def shown(text: str) -> str:
+    """`text` with the characters of `_HIDDEN` as `\\uXXXX`: the same escape JSON uses, so policy
+    text stays the same JSON, and the page's script shows it as it is."""
+    return _HIDDEN.sub(_escape_hidden, text)
 
 
 def _checks(result: ScanResult) -> dict[str, dict[str, str]]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.model.finding import Severity
 from auditor.model.result import ScanResult
-from auditor.report.html_data import write_page_data
+from auditor.report.html_data import shown, write_page_data
 from auditor.report.json_report import overview
 from auditor.report.records import SEVERITY_LABELS, ReportData
 
@@ -35,9 +35,21 @@ def _environment():
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["num"] = "{:,}".format
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ value }}` of the template (coverage errors, notes, account ids...) with its bidi and
+    control characters shown as text, as the script shows the data's; the blocks the template marks
+    safe (style, script, the data placeholder) are ours and pass as they are."""
+    import markupsafe
+
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return shown(value)
+    return value
 
 
 def _csp_hash(text: str) -> str:

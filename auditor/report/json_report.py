@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.errors import InputError, read_bytes
+from auditor.errors import InputError, json_value_problem, read_bytes
 from auditor.model.finding import Status
 from auditor.model.result import ScanResult
 from auditor.report import jsonfmt
@@ -111,6 +111,10 @@ def load_findings_document(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}: not a findings document: invalid JSON at line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{p}: not a findings document: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer literal beyond Python's digit limit
+        raise InputError(f"{p}: not a findings document: {json_value_problem(exc)}") from None
     if not isinstance(doc, dict) or "findings" not in doc or "schema_version" not in doc:
         raise InputError(f"{p}: not a findings document (expected an object with schema_version and findings, "
                          f"as written by `auditor scan --format json`)")
