@@ -127,7 +127,7 @@ def test_scan_jobs_fail_at_once_on_usage_errors():
         (doc,) = _manifests()[name]
         spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
         (rule,) = spec["podFailurePolicy"]["rules"]
-        assert rule["action"] == "FailJob" and rule["onExitCodes"]["values"] == [2], name
+        assert rule["action"] == "FailJob" and rule["onExitCodes"]["values"] == [2, 4], name
 
 
 @pytest.mark.parametrize("service, operation, path", [
