@@ -225,3 +225,12 @@ def test_batch_goes_on_after_a_lone_surrogate(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", Stdin())
     results = run_batch(capsys, "-")
     assert [(r["id"], r["decision"]) for r in results] == [("\ud800", "ImplicitlyDenied"), ("next", "Allowed")]
+
+
+def test_a_number_beyond_the_digit_limit_is_named_plainly(tmp_path, capsys):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": ' + "9" * 5000 + ', "identity_policies": [], '
+                     '"request": {"action": "ses:SendEmail", "resource": "*"}}\n', encoding="utf-8")
+    [result] = run_batch(capsys, str(cases))
+    assert result["decision"] == "Error"
+    assert result["detail"] == f"line 1 is not JSON: a number has more than {sys.get_int_max_str_digits()} digits"

@@ -20,6 +20,7 @@ import json
 import re
 from typing import Any, Iterable
 
+from auditor.errors import json_value_problem
 from auditor.evaluate.compiled import CompiledPolicy, compiled_policy
 from auditor.evaluate.caseread import CaseReader, KnownTexts, Sections, read_common, read_known
 from auditor.evaluate.engine import RESOURCE_POLICY_LABEL, PolicySet, decide, default_labels
@@ -361,7 +362,7 @@ class BatchRunner:
                 try:
                     case = json.loads(line)
                 except ValueError as exc:
-                    raise CaseError(f"line {number} is not JSON: {exc}") from None
+                    raise CaseError(f"line {number} is not JSON: {json_value_problem(exc)}") from None
                 except RecursionError:
                     raise CaseError(f"line {number} is nested too deeply") from None
             if isinstance(case, dict):
