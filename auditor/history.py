@@ -124,7 +124,7 @@ def record_run(path: str | Path, result: ScanResult) -> int:
         if f.status is not Status.SUPPRESSED:
             open_by[f.severity] += 1
     row = {
-        "started": run.started, "finished": run.finished, "source": run.source,
+        "started": run.started, "finished": run.finished, "source": _storable(run.source),
         "account_ids": json.dumps(list(run.account_ids)), "regions": json.dumps(list(run.regions)),
         "tool_version": run.tool_version, "incomplete": int(result.incomplete), "total": len(result.findings),
         **{s.label: n for s, n in open_by.items()},
@@ -148,8 +148,8 @@ def record_run(path: str | Path, result: ScanResult) -> int:
             con.execute("DELETE FROM staged")
             con.executemany(
                 "INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(f.fingerprint, f.check_id, int(f.severity), f.account_id, f.resource_arn, f.principal_arn, f.title,
-                  int(f.status is Status.SUPPRESSED)) for f in unique.values()],
+                [(f.fingerprint, f.check_id, int(f.severity), _storable(f.account_id), _storable(f.resource_arn),
+                  _storable(f.principal_arn), f.title, int(f.status is Status.SUPPRESSED)) for f in unique.values()],
             )
             con.execute(
                 "INSERT INTO findings (fingerprint, check_id, severity, account_id, resource_arn, principal_arn, title, "
@@ -166,6 +166,14 @@ def record_run(path: str | Path, result: ScanResult) -> int:
             )
             con.execute("DELETE FROM staged")
     return run_id
+
+
+def _storable(text: str) -> str:
+    """SQLite stores UTF-8, which has no lone surrogate (a `\\ud800` JSON escape in a name makes
+    one): such a character is kept as its escape text, as the reports write it."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def list_runs(path: str | Path, limit: int | None = None) -> tuple[RunRecord, ...]:

@@ -98,3 +98,13 @@ def test_history_command_lists_runs_and_prints_trend_json(tmp_path, capsys):
 def test_history_command_missing_file_exits_2(tmp_path, capsys):
     assert main(["history", "--history", str(tmp_path / "nope.sqlite")]) == 2
     assert "no run history" in capsys.readouterr().err
+
+
+def test_a_lone_surrogate_in_a_name_is_stored_as_its_escape(tmp_path):
+    """A `\\ud800` JSON escape in a user name makes a character UTF-8 (and SQLite) cannot hold."""
+    db = tmp_path / "history.sqlite"
+    odd = make_finding(A, "x\ud800y", Severity.HIGH)
+    record_run(db, make_result((A,), (odd,), source="snapshot x\ud800.json"))
+    [age] = trend(db).ages
+    assert age.principal_arn == f"arn:aws:iam::{A}:user/x\\ud800y"
+    assert list_runs(db)[-1].source == "snapshot x\\ud800.json"
