@@ -67,13 +67,21 @@ def console_user_without_mfa(scan) -> Iterator[Hit]:
                       key="no-mfa")
 
 
+_NO_DATE = ("N/A", "no_information", "not_supported")  # the credential report's "nothing to say"
+
+
 def _date(text: str) -> dt.date | None:
-    if not text or text in ("N/A", "no_information", "not_supported"):
+    if not text or text in _NO_DATE:
         return None
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
         return None
+
+
+def _unreadable(text: str) -> bool:
+    """A date the report gives but that cannot be read: the key's age is then unknown, not fine."""
+    return bool(text) and text not in _NO_DATE and _date(text) is None
 
 
 def reference_date(inventory: Inventory) -> dt.date:
@@ -90,6 +98,9 @@ def _key_problems(key: AccessKeyInfo, today: dt.date, unused_days: int, max_age:
         problems.append(f"last used {(today - used).days} days ago ({used.isoformat()}), over {unused_days}")
     if rotated is not None and (today - rotated).days > max_age:
         problems.append(f"{(today - rotated).days} days old ({rotated.isoformat()}), over the {max_age}-day maximum")
+    for what, text in (("creation", key.last_rotated), ("last use", key.last_used)):
+        if _unreadable(text):
+            problems.append(f"its {what} date {text[:40]!r} cannot be read, so its age cannot be checked")
     return problems
 
 

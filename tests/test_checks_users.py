@@ -1,6 +1,8 @@
 """USR001-USR003 (credential report and attachments) and COV001-COV002 (what was not seen)."""
 from __future__ import annotations
 
+import pytest
+
 from test_checks_support import ACCOUNT, allow, doc, group, inventory, managed, scan, user
 
 from auditor.model.finding import Severity
@@ -74,6 +76,13 @@ def test_usr002_thresholds_come_from_the_config():
     inv = _keys(AccessKeyInfo(1, True, "2026-10-01T00:00:00Z", "2026-10-01T00:00:00Z"))
     assert not scan(inv, "USR002")
     assert scan(inv, "USR002", CheckOptions(access_key_unused_days=30, access_key_max_age_days=30))
+
+
+@pytest.mark.parametrize("rotated, used", [("garbage", "2026-11-19T00:00:00Z"), ("2019-13-45T00:00:00Z", "N/A"),
+                                           ("2026-10-01T00:00:00Z", "1e400")])
+def test_usr002_an_active_key_whose_dates_cannot_be_read_is_reported(rotated, used):
+    [found] = scan(_keys(AccessKeyInfo(1, True, rotated, used)), "USR002")
+    assert "cannot be read, so its age cannot be checked" in found.message
 
 
 def test_usr002_near_misses():
