@@ -5,6 +5,7 @@ from typing import Iterator, Sequence
 
 from auditor.analysis import docs
 from auditor.analysis.actions import can_be_scoped, covered, grants_every_action, names, whole_services
+from auditor.analysis.carveouts import carve_out
 from auditor.analysis.describe import only_if, short_list, where
 from auditor.analysis.memo import action_and_resource_lists, per_content
 from auditor.analysis.resources import Breadth, breadth
@@ -94,6 +95,7 @@ def _hit(subject: Subject, statement: Statement, actions: Sequence[ActionInfo], 
 def write_on_all_resources(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
         actions, broad = _writes_on_all(statement)
+        actions = carve_out(ctx.policy, statement).keeps(actions)  # what a Deny beside it takes back
         permissions = [a for a in actions if a.access_level is AccessLevel.PERMISSIONS]
         writes = [a for a in actions if a.access_level is not AccessLevel.PERMISSIONS]
         if permissions:
@@ -122,6 +124,7 @@ def write_on_all_resources(ctx: PolicyContext) -> Iterator[Hit]:
 def sensitive_read_on_all(ctx: PolicyContext) -> Iterator[Hit]:
     for statement in statements(ctx):
         actions, broad = _data_reads_on_all(statement)
+        actions = carve_out(ctx.policy, statement).keeps(actions)
         if actions:
             yield _hit(ctx.subject, statement, actions, broad, what="reading customer data with",
                        advice="That reads every object, message or secret they reach; grant data reads on named resources only.",

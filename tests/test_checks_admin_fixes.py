@@ -185,3 +185,16 @@ def test_not_action_on_every_resource_keeps_its_message():
     (f,) = found(doc({"Effect": "Allow", "NotAction": "mobiletargeting:Delete*", "Resource": "*"}), "IAM003")
     assert "every action of every other service, including" in f.message
     assert all(s in f.message for s in (" mobiletargeting, ", " sms-voice, ", " ses actions"))
+
+
+# IAM004 and IAM010 read the same Denies --------------------------------------------------------------
+
+def test_iam004_and_iam010_drop_what_a_deny_beside_them_takes_back():
+    grant = allow(["iam:PassRole", "s3:GetObject", "s3:PutObject"], "*")
+    denied = doc(grant, deny(["iam:PassRole", "s3:GetObject"]))
+    assert not found(denied, "IAM010")
+    [write] = found(denied, "IAM004")
+    assert write.actions == ("s3:PutObject",)
+    # a conditioned Deny may not apply: the whole grant is still reported
+    maybe = doc(grant, deny(["iam:PassRole", "s3:GetObject"], Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}))
+    assert found(maybe, "IAM010") and {a for f in found(maybe, "IAM004") for a in f.actions} >= {"iam:PassRole"}
