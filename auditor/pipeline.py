@@ -11,19 +11,20 @@ from typing import Sequence
 from auditor import __version__
 from auditor.analysis.memo import clear_caches
 from auditor.baseline import apply_baseline
-from auditor.collect.coverage import mark_accepted
+from auditor.collect.coverage import GLOBAL, mark_accepted
 from auditor.collect.snapshot import utc_now
 from auditor.config import Config
 from auditor.engine import ScanContext, run_inventory_checks
 from auditor.exitcodes import ExitCode
 from auditor.iam.knowledge import data_version
 from auditor.model.finding import Severity, Status
-from auditor.model.inventory import Inventory
-from auditor.model.result import RunInfo, ScanResult
+from auditor.model.inventory import CoverageEntry, CoverageStatus, Inventory
+from auditor.model.result import UNREADABLE_NOTE, RunInfo, ScanResult
 from auditor.suppress import apply_suppressions
 
 LOG = logging.getLogger(__name__)
-MAX_LOAD_ERROR_NOTES = 50
+# The coverage family of input items that could not be read (`scan.accept_gaps` may accept it).
+INPUT_FAMILY = "input:items"
 DECODED_NOTE = ("Policies in this input were already decoded (get-account-authorization-details output): "
                 "duplicate JSON keys, which AWS resolves silently, cannot be seen. `auditor collect` keeps "
                 "the raw policy text.")
@@ -44,7 +45,8 @@ def analyse(
     started = started or utc_now()
     today = today or dt.datetime.now(dt.timezone.utc).date()
     # Accepted gaps are a matter of this run's config, not of when the data was collected.
-    inventory = dataclasses.replace(inventory, coverage=mark_accepted(inventory.coverage, config.scan.accept_gaps))
+    coverage = inventory.coverage + unreadable_input_gap(inventory)
+    inventory = dataclasses.replace(inventory, coverage=mark_accepted(coverage, config.scan.accept_gaps))
     selection = config.selection(tuple(only), tuple(skip))
     LOG.info("analysing %d users, %d roles, %d groups, %d managed policies, %d SES identities, %d projects",
              len(inventory.users), len(inventory.roles), len(inventory.groups), len(inventory.managed_policies),
@@ -84,12 +86,23 @@ def analyse(
     )
 
 
-def load_error_notes(errors: Sequence[tuple[str, str]], limit: int = MAX_LOAD_ERROR_NOTES) -> list[str]:
-    """Input items that could not be read were left out of the scan: every report must say which."""
-    notes = [f"Left out of the scan, unreadable: {where}: {message}" for where, message in errors[:limit]]
-    if len(errors) > limit:
-        notes.append(f"... and {len(errors) - limit} more unreadable input items.")
-    return notes
+def unreadable_input_gap(inventory: Inventory) -> tuple[CoverageEntry, ...]:
+    """Input items that could not be read were left out, so, like an API family that could not be
+    read, they make the scan incomplete (exit 3, COV001): it cannot vouch that nothing is hidden
+    there. One entry for all of them keeps the coverage table short; the notes name each."""
+    count = len(inventory.load_errors)
+    if not count:
+        return ()
+    items = f"{count} input item{'s' if count != 1 else ''}"
+    return (CoverageEntry(INPUT_FAMILY, GLOBAL, CoverageStatus.ERROR,
+                          f"{items} could not be read and {'were' if count != 1 else 'was'} left out of the scan "
+                          "(the report's notes name each)", inventory.account_id),)
+
+
+def load_error_notes(errors: Sequence[tuple[str, str]]) -> list[str]:
+    """Input items that could not be read were left out of the scan: every report must say which.
+    All of them, not the first few: findings.json is what a job reads to fix its input."""
+    return [f"{UNREADABLE_NOTE}{where}: {message}" for where, message in errors]
 
 
 def exit_code(result: ScanResult, fail_on: str, fail_on_new: bool = False) -> ExitCode:

@@ -88,33 +88,51 @@ class _Builder:
     # -- small typed fields ---------------------------------------------------------------------
 
     def strings(self, value: Any, owner: str, where: str, key: str | None = None) -> tuple[str, ...]:
-        """A list of strings, or of objects holding the string under `key`."""
+        """A list of strings, or of objects holding the string under `key`. A bad element is left
+        out and named; the others are kept (one broken attachment must not hide the rest)."""
         if value is None:
             return ()
-        items = value if isinstance(value, list) else None
-        out = []
-        for item in items or ():
-            text = item.get(key) if key and isinstance(item, dict) else item
-            if not isinstance(text, str):
-                items = None
-                break
-            out.append(sys.intern(text))  # policy ARNs and group names recur on every principal
-        if items is None:
-            self.error(owner, f"{where} must be a list of {'objects with ' + key if key else 'strings'}")
+        if not isinstance(value, list):
+            self.error(owner, f"{where} must be a list of {'objects with ' + key if key else 'strings'}, "
+                       f"not {_kind(value)}")
             return ()
+        out = []
+        for i, item in enumerate(value):
+            # A bare string where an object was expected is still read as the value it names.
+            text = item.get(key) if key and isinstance(item, dict) else item
+            if isinstance(text, str):
+                out.append(sys.intern(text))  # policy ARNs and group names recur on every principal
+            elif key and not isinstance(item, dict):
+                self.error(owner, f"{where}[{i}] must be an object with {key}, not {_kind(item)}")
+            else:
+                field = f"{where}[{i}].{key}" if key else f"{where}[{i}]"
+                self.error(owner, f"{field} must be a string, not {_kind(text)}")
         return tuple(out)
 
     def tags(self, value: Any, owner: str, where: str) -> tuple[tuple[str, str], ...]:
+        """Key/Value pairs (a list of {Key, Value} or a mapping); a bad pair is left out and named."""
         if value is None:
             return ()
-        if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            return tuple((sys.intern(k), sys.intern(v)) for k, v in value.items())
-        if isinstance(value, list) and all(
-            isinstance(t, dict) and isinstance(t.get("Key"), str) and isinstance(t.get("Value", ""), str) for t in value
-        ):
-            return tuple((sys.intern(t["Key"]), sys.intern(t.get("Value", ""))) for t in value)
-        self.error(owner, f"{where} must be Key/Value pairs of strings")
-        return ()
+        mapping = isinstance(value, dict)
+        if mapping:
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = [(t.get("Key"), t.get("Value", "")) if isinstance(t, dict) else (t, None) for t in value]
+        else:
+            self.error(owner, f"{where} must be Key/Value pairs of strings, not {_kind(value)}")
+            return ()
+        out = []
+        for i, (key, text) in enumerate(items):
+            if isinstance(key, str) and isinstance(text, str):
+                out.append((sys.intern(key), sys.intern(text)))
+            elif mapping:
+                self.error(owner, f"{where}.{key} must be a string, not {_kind(text)}")
+            elif not isinstance(value[i], dict):
+                self.error(owner, f"{where}[{i}] must be an object with Key and Value, not {_kind(key)}")
+            else:
+                field, bad = ("Key", key) if not isinstance(key, str) else ("Value", text)
+                self.error(owner, f"{where}[{i}].{field} must be a string, not {_kind(bad)}")
+        return tuple(out)
 
     def boundary(self, value: Any, owner: str, where: str) -> str | None:
         if value is None or value == {}:

@@ -77,6 +77,16 @@ def _field(document: dict, key: str, expected: type, label: str, default: Any) -
     return value
 
 
+def _nulls(document: dict, keys: Iterable[str], label: str) -> tuple[tuple[str, str], ...]:
+    """A load error for each of `keys` that is present but null: read as empty, but said, since
+    a null where a list belongs is a broken input, not an account without such items."""
+    return tuple((f"{label} {key}", f"{key} is null, not a list or object: read as empty")
+                 for key in keys if key in document and document[key] is None)
+
+
+_SNAPSHOT_PARTS = ("regions", "coverage", "credential_report", "ses", "pinpoint")
+
+
 def _iam_lists(document: dict, label: str) -> dict[str, list]:
     return {name: _field(document, name, list, label, []) for name in GAAD_LISTS if name in document}
 
@@ -117,7 +127,8 @@ def _snapshot(document: dict, label: str) -> Snapshot:
         ses=_regional(document, "ses", label),
         pinpoint=_regional(document, "pinpoint", label),
         coverage=coverage,
-        load_errors=tuple((f"{label} coverage[{i}]", msg) for i, msg in errors),
+        load_errors=tuple((f"{label} coverage[{i}]", msg) for i, msg in errors)
+        + _nulls(document, (*GAAD_LISTS, *_SNAPSHOT_PARTS), label),
     )
 
 
@@ -143,7 +154,7 @@ def _gaad(document: dict, label: str) -> Snapshot:
     iam = _iam_lists(document, label)
     account, partition = account_from_arns(iam)
     return Snapshot(account_id=account, partition=partition, source=f"gaad:{label}", iam=iam,
-                    notes=(IAM_ONLY_NOTE,))
+                    notes=(IAM_ONLY_NOTE,), load_errors=_nulls(document, GAAD_LISTS, label))
 
 
 def account_from_arns(iam: dict[str, list]) -> tuple[str, str]:

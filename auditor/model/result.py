@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from auditor.model.finding import Finding
 from auditor.model.inventory import CoverageEntry
 
+# Every input item that could not be read gets a note starting so (reports may count them).
+UNREADABLE_NOTE = "Left out of the scan, unreadable: "
+
 
 @dataclass(frozen=True)
 class RunInfo:

@@ -7,6 +7,7 @@ document that has duplicate keys), so a large scan does not pay for them.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from dataclasses import dataclass
 
@@ -40,6 +41,11 @@ def _pairs_hook(pairs):
     return DupDict(pairs)
 
 
+# URL-encoded JSON: an encoded `{` or `[`, after any encoded whitespace (a document that starts
+# with a newline is `%0A%7B...`). Plain JSON text never starts with `%` or `+`.
+_ENCODED_START = re.compile(r"((?:%20|%09|%0A|%0D|\+)*)%(?:7B|5B)", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class TextError:
     message: str
@@ -61,9 +67,55 @@ def decode_text(raw: str | bytes) -> tuple[str | None, TextError | None]:
         return None, TextError(f"document is {len(raw):,} characters, over the {MAX_DOCUMENT_BYTES:,} limit")
     text = raw.lstrip("\ufeff")
     stripped = text.lstrip()
-    if stripped[:3].upper() in ("%7B", "%5B"):
-        text = urllib.parse.unquote(stripped)
+    encoded = _ENCODED_START.match(stripped)
+    if encoded is not None:
+        # A leading `+` is a space only in form encoding, which also writes every literal `+`
+        # as %2B; IAM's RFC 3986 encoding keeps a literal `+` as it is.
+        unquote = urllib.parse.unquote_plus if "+" in encoded.group(1) else urllib.parse.unquote
+        try:
+            text = unquote(stripped, errors="strict")
+        except UnicodeDecodeError as exc:
+            return None, TextError(f"URL-encoded document is not UTF-8 once decoded ({exc.reason})")
     return text, None
+
+
+def json_length_over(document: object, limit: int = MAX_DOCUMENT_BYTES) -> int | None:
+    """For an already-decoded document: a lower bound of its length as compact JSON text once
+    that bound passes `limit`, else None. The text limit must hold for objects too (a 50 MB
+    Resource string costs the same as in text), and the walk stops once it is over, having read
+    at most about `limit` nodes; a usual policy is a few dozen."""
+    total = 0
+    stack = [document]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is dict:
+            total += 1 + 2 * len(node)  # braces, colons and commas
+            if total > limit:  # before the loop: a million keys are over without reading them
+                return total
+            for key, value in node.items():
+                total += len(key) + 2 if type(key) is str else 1
+                if type(value) is str:  # most values: counted here, not pushed
+                    total += len(value) + 2
+                else:
+                    push(value)
+        elif kind is list:
+            total += 1 + len(node)  # brackets and commas
+            if total > limit:
+                return total
+            for value in node:
+                if type(value) is str:
+                    total += len(value) + 2
+                else:
+                    push(value)
+        elif kind is str:
+            total += len(node) + 2  # the quotes
+        else:
+            total += 1  # a number, true, false or null: at least one character
+        if total > limit:
+            return total
+    return None
 
 
 def loads_strict(text: str) -> tuple[object, TextError | None]:

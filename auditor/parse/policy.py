@@ -21,7 +21,9 @@ from auditor.model.policy import (
     SetOperator,
     Statement,
 )
-from auditor.parse.jsontext import DupDict, Locations, decode_text, loads_strict, locate
+from auditor.parse.jsontext import (
+    MAX_DOCUMENT_BYTES, DupDict, Locations, decode_text, json_length_over, loads_strict, locate,
+)
 
 KNOWN_VERSIONS = ("2012-10-17", "2008-10-17")
 TOP_LEVEL_KEYS = frozenset(("Version", "Id", "Statement"))
@@ -53,6 +55,11 @@ def parse_policy(raw: Any, *, with_positions: bool = False) -> Policy:
         locations = locate(text) if with_positions or has_dups else None
         duplicates = _duplicates(document, locations) if has_dups else ()
         return _normalise(document, text, locations, duplicates, raw_text_available=True)
+    oversized = json_length_over(raw)
+    if oversized is not None:
+        # As for text: a document this large is hostile, and every finding would copy its values.
+        return _unreadable(f"document is at least {oversized:,} characters as JSON, over the "
+                           f"{MAX_DOCUMENT_BYTES:,} limit", None, None, raw_text_available=False)
     return _normalise(raw, None, None, (), raw_text_available=False)
 
 
@@ -62,9 +69,10 @@ def parse_policy_cached(text: str) -> Policy:
     return parse_policy(text)
 
 
-def _unreadable(message: str, position: Position | None, text: str | None) -> Policy:
+def _unreadable(message: str, position: Position | None, text: str | None, *,
+                raw_text_available: bool = True) -> Policy:
     issue = ParseIssue(INVALID_JSON, message, None, position, fatal=True)
-    return Policy(None, None, (), (issue,), (), text, True)
+    return Policy(None, None, (), (issue,), (), text, raw_text_available)
 
 
 def _has_dups(node: Any) -> bool:

@@ -14,7 +14,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from auditor.model.finding import Severity
-from auditor.model.result import ScanResult
+from auditor.model.result import UNREADABLE_NOTE, ScanResult
 from auditor.report.html_data import shown, write_page_data
 from auditor.report.json_report import overview
 from auditor.report.records import SEVERITY_LABELS, ReportData
@@ -111,12 +111,32 @@ def _trend(history) -> dict | None:
             "max": top, "oldest": list(history.ages[:OLDEST_SHOWN]), "open_ages": len(history.ages)}
 
 
+UNREADABLE_SHOWN = 50  # unreadable input items named on the page; findings.json names them all
+
+
+def shown_notes(notes: list[str]) -> list[str]:
+    """The notes, with at most UNREADABLE_SHOWN of the unreadable-item ones: thousands of broken
+    items would bury the other notes (the page's job is to be read, the JSON's to be complete)."""
+    kept: list[str] = []
+    unreadable = 0
+    for note in notes:
+        if note.startswith(UNREADABLE_NOTE):
+            unreadable += 1
+            if unreadable > UNREADABLE_SHOWN:
+                continue
+        kept.append(note)
+    if unreadable > UNREADABLE_SHOWN:
+        kept.append(f"... and {unreadable - UNREADABLE_SHOWN} more unreadable input items, all named in findings.json.")
+    return kept
+
+
 def write(data: ReportData, files: ReportFiles) -> None:
     result = data.result
     env = _environment()
     css = env.loader.get_source(env, "report.css")[0]
     script = env.loader.get_source(env, "report.js")[0]
     info = overview(result)
+    info["notes"] = shown_notes(info["notes"])
     summary = info["summary"]
     gaps = [c for c in info["coverage"] if c["status"] != "ok"]
     # The page is rendered around a placeholder for the data block, which is then streamed in its place.
