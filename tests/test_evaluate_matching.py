@@ -118,3 +118,30 @@ def test_a_run_of_wildcards_is_one_quantifier():
     assert arn_source((("arn:aws:s3:::" + "?*" * 30 + "zzz", True),)) == r"arn:aws:s3:::.{30,}zzz"
     assert arn_source((("arn:aws:mobiletargeting:?*?*:apps/*", True),)) == "arn:aws:mobiletargeting:[^:]{2}.*:apps/.*"
     assert not action_matches("ses:" + "?*" * 30 + "zzz", "ses:" + "a" * 60)
+
+
+def test_globs_and_resource_segments_agree_with_the_definition():
+    import random
+
+    from test_robust_inputs import _reference_match
+
+    rng = random.Random(3)
+    for _ in range(4000):
+        pattern = "".join(rng.choice("ab*?") for _ in range(rng.randint(0, 9)))
+        text = "".join(rng.choice("ab") for _ in range(rng.randint(0, 9)))
+        expected = _reference_match(pattern, text)
+        assert action_matches("s:" + pattern, "s:" + text) is expected, (pattern, text)
+        # the resource segment of an ARN is a glob too, colons and slashes included
+        arn_text = text.replace("b", ":")
+        assert arn_matches("arn:aws:s3:::" + pattern.replace("b", ":"), "arn:aws:s3:::" + arn_text) is _reference_match(
+            pattern.replace("b", ":"), arn_text), (pattern, text)
+
+
+def test_repeated_literals_between_stars_do_not_backtrack():
+    """`*a*a*a...` against a run of a's tried every way to place them: now each piece is placed
+    once, at its leftmost place (the answers are the same, see the test above)."""
+    pattern = "*a" * 25 + "zzz"
+    assert not action_matches("ses:" + pattern, "ses:" + "a" * 60)
+    assert not arn_matches("arn:aws:ses:us-east-1:111122223333:identity/" + pattern,
+                           "arn:aws:ses:us-east-1:111122223333:identity/" + "a" * 60)
+    assert action_matches("ses:" + pattern, "ses:" + "a" * 25 + "zzz")

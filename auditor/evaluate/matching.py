@@ -22,7 +22,6 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-_GLOB_TOKENS = re.compile(r"([*?])")
 _ARN_TOKENS = re.compile(r"([*?]+|:)")
 
 
@@ -32,31 +31,71 @@ def glob_source(chunks: Iterable[tuple[str, bool]]) -> str:
     `chunks` are (text, wild) pairs: wild text carries pattern syntax, other text (a policy
     variable's value, an escape) is matched literally.
     """
-    out: list[str] = []
+    glob = _LinearGlob()
     for text, wild in chunks:
-        if not wild:
-            out.append(re.escape(text))
-            continue
-        for token in _GLOB_RUNS.split(text):
-            if token:
-                out.append(_run_source(token, ".", spans=True) if token[0] in "*?" else re.escape(token))
-    return "".join(out)
+        if wild:
+            glob.add_pattern(text)
+        else:
+            glob.add_piece(re.escape(text))
+    return glob.source()
 
 
-# Runs of wildcards become one quantifier each: `?*?*?*x` as `.?.*` pieces in a row backtracks
-# exponentially on a near miss (a hostile policy could stall a scan); `.{3,}x` cannot.
 _GLOB_RUNS = re.compile(r"([*?]+)")
 
 
-def _run_source(run: str, one: str, *, spans: bool) -> str:
-    """A run of `*` and `?`: `one` (the class of a character it may take) exactly as many times
-    as it has `?`, then any number more when it has a `*` (`.` more once `spans`)."""
+class _LinearGlob:
+    """Regex source for a glob (every wildcard crossing every character) that matches in time
+    linear in the text, whatever the pattern.
+
+    A `.*` per `*` lets a hostile pattern (`ses:?*?*?*...zzz`, `*a*a*a...b`) backtrack
+    exponentially on a near miss: a policy could stall a scan. So each run of wildcards becomes one
+    quantifier (k `?` and no `*`: `.{k}`, part of the fixed-length piece around it; k `?` and a
+    `*`: a gap of at least k), and the piece after every gap but the last is found at its leftmost
+    place and never revisited (an atomic group): a piece has a fixed length, so its leftmost place
+    leaves the most room for the rest and is never the wrong choice.
+    """
+
+    def __init__(self) -> None:
+        self.pieces = [""]  # regex of the fixed-length pieces between gaps
+        self.gaps: list[int] = []  # the least characters each gap takes
+
+    def add_piece(self, regex: str) -> None:
+        self.pieces[-1] += regex
+
+    def add_pattern(self, text: str) -> None:
+        for token in _GLOB_RUNS.split(text):
+            if not token:
+                continue
+            if token[0] not in "*?":
+                self.add_piece(re.escape(token))
+            elif "*" not in token:
+                self.add_piece("." if len(token) == 1 else f".{{{len(token)}}}")
+            else:
+                self.gaps.append(token.count("?"))
+                self.pieces.append("")
+
+    def source(self) -> str:
+        parts = [self.pieces[0]]
+        parts += [f"(?>{_at_least(k)}?{piece})" for k, piece in zip(self.gaps[:-1], self.pieces[1:-1])]
+        if self.gaps:
+            parts.append(_at_least(self.gaps[-1]) + self.pieces[-1])
+        return "".join(parts)
+
+
+def _at_least(k: int) -> str:
+    return ".*" if k == 0 else f".{{{k},}}"
+
+
+def _run_source(run: str, *, spans: bool) -> str:
+    """A run of `*` and `?` inside one segment of an ARN: a character other than `:` exactly as
+    many times as it has `?`, then any number more when it has a `*` (of any character once
+    `spans`). Segments are short: no hostile backtracking to guard against here."""
     exactly = run.count("?")
     if "*" not in run:
-        return one if exactly == 1 else f"{one}{{{exactly}}}"
-    if spans and one != ".":
-        return (f"{one}{{{exactly}}}" if exactly else "") + ".*"
-    return f"{one}*" if not exactly else f"{one}{{{exactly},}}"
+        return "[^:]" if exactly == 1 else f"[^:]{{{exactly}}}"
+    if spans:
+        return (f"[^:]{{{exactly}}}" if exactly else "") + ".*"
+    return "[^:]*" if not exactly else f"[^:]{{{exactly},}}"
 
 
 def arn_segments(chunks: Iterable[tuple[str, bool]]) -> int:
@@ -86,19 +125,20 @@ def arn_source(chunks: Iterable[tuple[str, bool]], total: int | None = None, *, 
     out: list[str] = []
     segment = 0
     for i, (token, wild) in enumerate(tokens):
+        if wild and segment >= spanning_from:
+            # From here on every wildcard crosses everything (the resource segment, or the last
+            # segment of a short pattern): a glob, where a hostile pattern has room to backtrack.
+            return "".join(out) + glob_source(tokens[i:])
         if not wild:
             out.append(re.escape(token))
         elif token == ":":
             segment += 1
             out.append(":")
         elif token[0] in "*?":
-            if segment >= spanning_from:
-                out.append(_run_source(token, ".", spans=True))
-                continue
             # IAM: "If the * wildcard is the last character of a resource ARN segment, it can
             # expand to match beyond the colon boundaries."
             last = ends_span and (tokens[i + 1] == (":", True) if i + 1 < len(tokens) else whole)
-            out.append(_run_source(token, "[^:]", spans=last and token[-1] == "*"))
+            out.append(_run_source(token, spans=last and token[-1] == "*"))
         else:
             out.append(re.escape(token))
     return "".join(out)

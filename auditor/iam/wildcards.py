@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import re
 
+from auditor.evaluate.matching import compile_source, glob_source
+
 WILDCARDS = frozenset("*?")
 
 
@@ -14,41 +16,11 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-_WILDCARD_RUNS = re.compile(r"([*?]+)")
-
-
 @functools.lru_cache(maxsize=8192)
 def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """A compiled full-match regex for an IAM glob, linear in the text for any pattern.
-
-    A `.*` per wildcard lets a hostile pattern (`ses:?*?*?*...zzz`, or `*a*a*a...b`) backtrack
-    exponentially on a near miss. So each run of wildcards becomes one quantifier (k `?` and no
-    `*`: `.{k}`; k `?` and a `*`: `.{k,}`), and the literal piece after every run but the last is
-    found at its leftmost place and never revisited (an atomic group): pieces have a fixed
-    length, so the leftmost place leaves the most room for the rest and is never a wrong choice.
-    """
-    pieces = [""]  # regex of the fixed-length pieces between star runs
-    gaps: list[int] = []  # `?` count of each star run (the minimum it takes)
-    for token in _WILDCARD_RUNS.split(pattern):
-        if not token:
-            continue
-        if token[0] not in WILDCARDS:
-            pieces[-1] += re.escape(token)
-        elif "*" not in token:
-            pieces[-1] += "." if len(token) == 1 else f".{{{len(token)}}}"
-        else:
-            gaps.append(token.count("?"))
-            pieces.append("")
-    parts = [pieces[0]]
-    for k, piece in zip(gaps[:-1], pieces[1:-1]):
-        parts.append(f"(?>{_at_least(k)}?{piece})")
-    if gaps:
-        parts.append(_at_least(gaps[-1]) + pieces[-1])
-    return re.compile("".join(parts), (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
-
-
-def _at_least(k: int) -> str:
-    return ".*" if k == 0 else f".{{{k},}}"
+    """A compiled full-match regex for an IAM glob, linear in the text for any pattern (see
+    auditor.evaluate.matching: the evaluator compiles its globs the same way)."""
+    return compile_source(glob_source(((pattern, True),)), ignore_case)
 
 
 def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
