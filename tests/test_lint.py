@@ -31,7 +31,7 @@ def lines_for(out, check_id):
 def test_seed_09_invalid_json_line_and_column(capsys):
     code, out, err = run(capsys, "--account-id", OWN, seed_path("09_sms_voice_admin.json"))
     (line,) = lines_for(out, "POL001")
-    assert line.startswith(f"{seed_path('09_sms_voice_admin.json')}:1:120: high POL001 invalid-json: ")
+    assert line.startswith(f"{seed_path('09_sms_voice_admin.json')}:1:118: high POL001 invalid-json: ")
     assert code == 1
     assert "1 findings" in err and "1 at or above high" in err
 
@@ -143,7 +143,7 @@ def test_sarif_format(capsys):
     results = doc["runs"][0]["results"]
     assert any(r["ruleId"] == "POL001" for r in results)
     region = results[0]["locations"][0]["physicalLocation"]["region"]
-    assert (region["startLine"], region["startColumn"]) == (1, 120)
+    assert (region["startLine"], region["startColumn"]) == (1, 118)
 
 
 def test_config_suppression_and_severity(capsys, tmp_path):

@@ -16,7 +16,7 @@ def test_trailing_comma_is_located():
     assert codes(policy) == ["POL001"]
     issue = policy.issues[0]
     assert "trailing comma" in issue.message
-    assert (issue.position.line, issue.position.column) == (1, 120)
+    assert (issue.position.line, issue.position.column) == (1, 118)
     assert policy.statements == ()
 
 

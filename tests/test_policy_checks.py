@@ -56,8 +56,8 @@ def test_metadata_is_complete():
 
 def test_pol001_reports_line_and_column():
     (f,) = lint(seed("09_sms_voice_admin.json"))
-    assert (f.check_id, f.severity, f.line, f.column) == ("POL001", Severity.HIGH, 1, 120)
-    assert "line 1, column 120" in f.message and "trailing comma" in f.message
+    assert (f.check_id, f.severity, f.line, f.column) == ("POL001", Severity.HIGH, 1, 118)
+    assert "line 1, column 118" in f.message and "trailing comma" in f.message
 
 
 def test_pol001_multiline_position():

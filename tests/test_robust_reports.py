@@ -299,6 +299,8 @@ def test_the_page_shows_bidi_controls_it_decodes_itself_as_text(tmp_path):
             page.goto((tmp_path / "findings.html").as_uri())
             table = page.inner_text("#findings-table")
             page.locator("#findings-table td.msg a").first.click()
+            # The panel fills after the click's handler runs: wait for the statement, not for luck.
+            page.locator("#panel-body", has_text='"Sid"').wait_for(timeout=30_000)
             panel = page.inner_text("#panel-body")
         finally:
             browser.close()

@@ -95,7 +95,7 @@ def test_unparsable_policy_file_is_exit_2_naming_file_and_position(capsys):
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1
-    assert broken in lines[0] and "POL001" in lines[0] and "line 1, column 120" in lines[0]
+    assert broken in lines[0] and "POL001" in lines[0] and "line 1, column 118" in lines[0]
     assert "trailing comma" in lines[0]
 
 
@@ -179,7 +179,7 @@ def test_batch_from_stdin_with_bad_lines_keeps_going(capsys, monkeypatch):
     assert details[2] == "a case must be a JSON object"
     assert details[3] == "request.action is missing"
     assert details[4] == "identity_policies must be a list of policies"
-    assert details[5].startswith("identity_policies[0]: POL001 trailing comma") and "line 1, column 120" in details[5]
+    assert details[5].startswith("identity_policies[0]: POL001 trailing comma") and "line 1, column 118" in details[5]
     assert details[6] == "identity_policies[0] must be a policy object or a JSON string"
     assert "request.context['aws:SourceIp']" in details[7]
     assert "not service:Action" in details[8]

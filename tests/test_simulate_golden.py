@@ -130,7 +130,7 @@ EXPECTED = [
     '{"id": 20, "decision": "Allowed", "detail": "allowed by identity_policies[0] statement #0"}',
     '{"id": 21, "decision": "Allowed", "detail": "allowed by identity_policies[0] statement #0"}',
     '{"id": null, "decision": "Error", "detail": "line 22 is not JSON: Expecting property name enclosed in double quotes: line 1 column 239 (char 238)"}',
-    '{"id": 23, "decision": "Error", "detail": "permission_boundaries[0]: POL001 trailing comma before \'}\' (JSON allows none) (line 1, column 95)"}',
+    '{"id": 23, "decision": "Error", "detail": "permission_boundaries[0]: POL001 trailing comma before \'}\' (JSON allows none) (line 1, column 94)"}',
     '{"id": 24, "decision": "Error", "detail": "resource_policy must be a policy object or a JSON string"}',
     '{"id": 25, "decision": "Error", "detail": "identity_policies[1] must be a policy object or a JSON string"}',
     '{"id": 26, "decision": "Error", "detail": "identity_policies must be a list of policies"}',

@@ -127,20 +127,24 @@ def loads_strict(text: str) -> tuple[object, TextError | None]:
     try:
         return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant), None
     except json.JSONDecodeError as exc:
-        return None, TextError(_describe_decode_error(text, exc), Position(exc.lineno, exc.colno))
+        return None, _decode_error(text, exc)
     except RecursionError:
         return None, TextError("document is nested too deeply to be a policy")
     except ValueError as exc:
         return None, TextError(str(exc))
 
 
-def _describe_decode_error(text: str, exc: json.JSONDecodeError) -> str:
-    # Name the common authoring mistake instead of json's generic wording.
+def _decode_error(text: str, exc: json.JSONDecodeError) -> TextError:
+    # Name the common authoring mistake instead of json's generic wording, and point at the comma
+    # itself (json stops at the bracket after it, which may be lines further down).
     before = text[: exc.pos].rstrip()
     nxt = text[exc.pos : exc.pos + 1]
     if before.endswith(",") and nxt in ("]", "}"):
-        return f"trailing comma before '{nxt}' (JSON allows none)"
-    return f"invalid JSON: {exc.msg}"
+        comma = len(before) - 1
+        line = text.count("\n", 0, comma) + 1
+        return TextError(f"trailing comma before '{nxt}' (JSON allows none)",
+                         Position(line, comma - text.rfind("\n", 0, comma)))
+    return TextError(f"invalid JSON: {exc.msg}", Position(exc.lineno, exc.colno))
 
 
 # ---------------------------------------------------------------------------------------------
