@@ -92,12 +92,37 @@ def privilege_escalation(ctx: PolicyContext) -> Iterator[Hit]:
         if not found:
             continue
         listed = tuple(a.full for a in found)
-        first = WHY[found[0].full.lower()]
+        services = passed_to(statement)
+        why = {a.full: _why(a, services) for a in found}
         message = (
             f"{where(ctx.subject, statement)} allows {short_list(listed)} on "
             f"{', '.join(grants_resources(statement))}{only_if(statement, identity=True)}: with "
-            f"{found[0].full} alone the holder can {first}, i.e. grant itself more than this policy gives. "
-            "Remove these actions or limit them to named resources."
+            f"{found[0].full} alone the holder can {why[found[0].full]}, i.e. grant itself more than this policy "
+            "gives. Remove these actions or limit them to named resources."
         )
+        # PassRole kept to named services still hands them any role, but only what those services
+        # do with a role is at stake, not everything the holder could run itself.
+        confined = bool(services) and all(a.full.lower() == "iam:passrole" for a in found)
         yield statement_hit(message, statement, actions=listed, resources=grants_resources(statement),
-                            evidence=tuple((a.full, WHY[a.full.lower()]) for a in found), key="escalation")
+                            severity=Severity.MEDIUM if confined else None,
+                            evidence=tuple(why.items()), key="escalation")
+
+
+_PASSED_TO_SERVICE = "iam:passedtoservice"
+
+
+def passed_to(statement: Statement) -> tuple[str, ...]:
+    """The services an `iam:PassedToService` condition keeps iam:PassRole to (positive operators
+    only: StringNotEquals would allow every other service), or () when none does."""
+    found: list[str] = []
+    for clause in statement.conditions:
+        if clause.key.lower() == _PASSED_TO_SERVICE and clause.base_operator in ("StringEquals", "StringLike") \
+                and not clause.if_exists:
+            found.extend(v for v in clause.values if v.strip("*"))
+    return tuple(dict.fromkeys(found))
+
+
+def _why(action: ActionInfo, services: tuple[str, ...]) -> str:
+    if action.full.lower() == "iam:passrole" and services:
+        return f"hand any role to {', '.join(services)} and let it act with that role's permissions"
+    return WHY[action.full.lower()]

@@ -198,3 +198,17 @@ def test_iam004_and_iam010_drop_what_a_deny_beside_them_takes_back():
     # a conditioned Deny may not apply: the whole grant is still reported
     maybe = doc(grant, deny(["iam:PassRole", "s3:GetObject"], Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}))
     assert found(maybe, "IAM010") and {a for f in found(maybe, "IAM004") for a in f.actions} >= {"iam:PassRole"}
+
+
+def test_iam005_passrole_kept_to_named_services_is_medium_and_says_so():
+    to_pinpoint = {"StringEquals": {"iam:PassedToService": "pinpoint.amazonaws.com"}}
+    (f,) = found(doc(allow("iam:PassRole", Condition=to_pinpoint)), "IAM005")
+    assert f.severity is Severity.MEDIUM
+    assert "hand any role to pinpoint.amazonaws.com" in f.message and "EC2" not in f.message
+    # every service but one: as open as no condition
+    (f,) = found(doc(allow("iam:PassRole", Condition={"StringNotEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})),
+                 "IAM005")
+    assert f.severity is Severity.HIGH and "EC2, Lambda" in f.message
+    # another escalation beside it keeps the statement high
+    (f,) = found(doc(allow(["iam:PassRole", "iam:AttachUserPolicy"], Condition=to_pinpoint)), "IAM005")
+    assert f.severity is Severity.HIGH
