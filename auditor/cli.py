@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import importlib
 import logging
 import sys
@@ -162,11 +163,10 @@ def _tolerate_unencodable_output() -> None:
     codecs.register_error(UNICODE_ESCAPE, _unicode_escape)  # at run time: importing changes nothing
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
+        # A closed or unusual stream (no reconfigure, or one that refuses) is left as it is.
+        with contextlib.suppress(ValueError, OSError):
+            if reconfigure is not None:
                 reconfigure(errors=UNICODE_ESCAPE)
-            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
-                pass
 
 
 UNICODE_ESCAPE = "auditor.unicode-escape"
