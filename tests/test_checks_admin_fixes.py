@@ -212,3 +212,10 @@ def test_iam005_passrole_kept_to_named_services_is_medium_and_says_so():
     # another escalation beside it keeps the statement high
     (f,) = found(doc(allow(["iam:PassRole", "iam:AttachUserPolicy"], Condition=to_pinpoint)), "IAM005")
     assert f.severity is Severity.HIGH
+
+
+def test_patterns_that_match_every_action_are_full_admin():
+    for pattern in ("*", "*:*", "*:?*", "?*", "**:*"):
+        assert found(doc(allow(pattern)), "IAM001"), pattern
+    for pattern in ("*:??*", "s*:*", "*:Get*"):  # not every name, or not every service
+        assert not found(doc(allow(pattern)), "IAM001"), pattern

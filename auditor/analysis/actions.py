@@ -23,11 +23,16 @@ def _sorted(actions: Iterable[ActionInfo]) -> tuple[ActionInfo, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def matches_every_action(pattern: str) -> bool:
-    """`*`, `*:*`: a pattern made of wildcards only, on both sides of the colon."""
+    """`*`, `*:*`, `*:?*`: wildcards only, on both sides of the colon, that match any name (a `*`
+    and at most one `?`: every service prefix and action name has at least one character)."""
     service, sep, name = pattern.strip().partition(":")
     if not sep:
-        return bool(service) and set(service) == {"*"}
-    return set(service) == {"*"} and set(name) == {"*"}
+        return _any_name(service)
+    return _any_name(service) and _any_name(name)
+
+
+def _any_name(part: str) -> bool:
+    return "*" in part and set(part) <= {"*", "?"} and part.count("?") <= 1
 
 
 def grants_every_action(statement: Statement) -> bool:
