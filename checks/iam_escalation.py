@@ -75,7 +75,9 @@ def escalation_actions(statement: Statement) -> tuple[ActionInfo, ...]:
         "Some IAM actions are as good as administrator access: whoever can attach or write policies, "
         "publish policy versions, pass any role, change trust policies, join groups or create "
         "credentials for other users can grant themselves anything. A least-privilege policy for "
-        "Pinpoint, SMS/voice or SES work never needs them on arbitrary identities."
+        "Pinpoint, SMS/voice or SES work never needs them on arbitrary identities. iam:PassRole on every "
+        "role but kept to named services by iam:PassedToService is medium: those services can still be "
+        "handed any role."
     ),
     remediation=(
         "Remove these actions, or limit them to named resources (iam:PassRole to the one service role, "
