@@ -127,5 +127,6 @@ def sensitive_read_on_all(ctx: PolicyContext) -> Iterator[Hit]:
         actions = carve_out(ctx.policy, statement).keeps(actions)
         if actions:
             yield _hit(ctx.subject, statement, actions, broad, what="reading customer data with",
-                       advice="That reads every object, message or secret they reach; grant data reads on named resources only.",
+                       advice="That reads or lists every object, message or secret they reach; grant data reads on named "
+                              "resources only.",
                        key="data-read")
