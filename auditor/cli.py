@@ -157,7 +157,7 @@ def _innermost_own_frame(exc: BaseException) -> str:
 
 def _tolerate_unencodable_output() -> None:
     """Text that stdout's encoding cannot take (a lone surrogate from a `\\ud800` JSON escape, or any
-    non-ASCII character on an ASCII console) is written as a `\\uXXXX` escape instead of failing
+    non-ASCII character on an ASCII console) is written as a `\\u00e9`-style escape instead of failing
     the command after half its output. Inside a JSON string (`lint --format json`, `simulate`) that
     escape is valid JSON for the same character; in text it reads as what it stands for."""
     codecs.register_error(UNICODE_ESCAPE, _unicode_escape)  # at run time: importing changes nothing
@@ -173,7 +173,7 @@ UNICODE_ESCAPE = "auditor.unicode-escape"
 
 
 def _unicode_escape(exc: UnicodeError) -> tuple[str, int]:
-    """The codec error handler: each character that cannot be encoded as `\\uXXXX` (a surrogate pair
+    """The codec error handler: each character that cannot be encoded as a `\\u` escape of four hex digits (a surrogate pair
     for one beyond U+FFFF), which is what JSON and readers of escapes expect; `backslashreplace`
     would give `\\xe9` for some, which is not JSON."""
     if not isinstance(exc, UnicodeEncodeError):

@@ -13,7 +13,7 @@
   D.columns.forEach(function (name, i) { C[name] = i; });
 
   // ---------------------------------------------------------------- small helpers
-  // Characters shown as \uXXXX text, never obeyed: bidi controls (a U+202E in a policy name would render
+  // Characters shown as \u escape text, never obeyed (the set of auditor/hidden.py): bidi controls (a U+202E in a policy name would render
   // the rest of its row reversed), C0 controls but tab, newline and return, DEL, C1 and lone surrogates.
   // The report's writer escapes them already; this catches what the script itself decodes (prettyJson).
   var HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;

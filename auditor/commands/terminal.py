@@ -8,13 +8,17 @@ and paragraph separators, bidi controls (`\\u202e`) and lone surrogates (`\\ud80
 stream cannot encode). Backslashes are left alone: paths and patterns stay readable, at the price
 that a literal `\\n` typed in a name looks the same as an escaped newline.
 
-No import beyond the standard library: the CLI uses this on its error path.
+No import beyond the standard library and auditor.hidden: the CLI uses this on its error path.
 """
 from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+from auditor.hidden import HIDDEN_CLASS
+
+# The shared set, and what a terminal obeys besides: tab, newline, return and the line and
+# paragraph separators (a forged finding line).
+_UNSAFE = re.compile(f"[\t\n\r\u2028\u2029{HIDDEN_CLASS}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -19,6 +19,7 @@ import shutil
 from json.encoder import encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses
 from typing import Any, Callable, ContextManager, Iterable, Iterator, TextIO
 
+from auditor.hidden import HIDDEN_CLASS
 from auditor.iam.arns import split_arn
 from auditor.model.access import SERVICE_LABELS, PrincipalAccess
 from auditor.model.finding import Finding
@@ -131,12 +132,9 @@ def _string_json(value: Any) -> str:
     return encode_basestring(shown(value)) if type(value) is str else _encode(value)
 
 
-# Characters a page must not obey: bidi controls (U+202E would render the rest of a row reversed,
-# so a policy named "ReadOnly\u202e" turns the message after it around), C0 controls but tab,
-# newline and return (policy text keeps its lines), DEL and C1, and lone surrogates (no character
-# at all). Every value from the account is shown with them as visible `\uXXXX` text.
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                     "\ud800-\udfff]")
+# Characters a page must not obey (auditor.hidden); tab, newline and return stay, so that policy
+# text keeps its lines. Every value from the account shows them as visible `\u202e`-style text.
+_HIDDEN = re.compile(f"[{HIDDEN_CLASS}]")
 
 
 def _escape_hidden(match: re.Match) -> str:
@@ -144,7 +142,7 @@ def _escape_hidden(match: re.Match) -> str:
 
 
 def shown(text: str) -> str:
-    """`text` with the characters of `_HIDDEN` as `\\uXXXX`: the same escape JSON uses, so policy
+    """`text` with the characters of `_HIDDEN` as `\\u` escapes: the same escape JSON uses, so policy
     text stays the same JSON, and the page's script shows it as it is."""
     return _HIDDEN.sub(_escape_hidden, text)
 
