@@ -312,6 +312,26 @@ def test_json_length_bound_never_exceeds_the_real_text():
         assert json_length_over(document, 0) is not None
 
 
+def test_a_decoded_object_is_never_longer_than_the_text_it_came_from():
+    # What lets the batch runner skip the size walk for a policy it decoded from its line.
+    texts = ['{"a" : [ 1 , true , null , 2.5e10 , {"k" : ["v", {}]} ] , "" : [] }',
+             '{"Resource": "\\u0041\\ud83d\\ude00\\n\\"\\\\", "x": "\u00e9\U0001f600"}',
+             json.dumps(_huge_resource_policy(10), indent=4), '{}', '[]', '"text"', '12345']
+    for text in texts:
+        assert json_length_over(json.loads(text), len(text)) is None, text
+
+
+def test_batch_policy_over_the_limit_is_an_error_line():
+    from auditor.evaluate.batch import BatchRunner
+
+    case = {"id": 1, "identity_policies": [_huge_resource_policy(2 * MAX_DOCUMENT_BYTES)],
+            "request": {"principal": f"arn:aws:iam::{ACCOUNT}:user/u", "action": "s3:GetObject",
+                        "resource": "arn:aws:s3:::b/k", "context": {}}}
+    (out,) = BatchRunner().run_lines([json.dumps(case).encode()], 2)
+    result = json.loads(out)
+    assert result["decision"] == "Error" and "POL001" in result["detail"] and "over the" in result["detail"]
+
+
 def test_scan_of_a_huge_decoded_inline_policy_stays_small(tmp_path):
     path = tmp_path / "gaad.json"
     path.write_text(json.dumps({"UserDetailList": [_user("big", UserPolicyList=[

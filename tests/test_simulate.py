@@ -202,7 +202,7 @@ def test_batch_parses_each_distinct_policy_once(monkeypatch):
 
     calls = []
     real = batch.parse_policy
-    monkeypatch.setattr(batch, "parse_policy", lambda text: calls.append(text) or real(text))
+    monkeypatch.setattr(batch, "parse_policy", lambda text, **kw: calls.append(text) or real(text, **kw))
     runner = batch.BatchRunner()
     for n in range(20):
         assert json.loads(runner.run_line(case(n, f"54.240.143.{n}"), n + 1))["decision"] != "Error"

@@ -12,11 +12,11 @@ from auditor.errors import InputError, UsageError, read_bytes
 from auditor.evaluate.batch import BatchRunner, unusable_reason
 from auditor.evaluate.engine import Evaluation, evaluate
 from auditor.evaluate.request import Request
+from auditor.heap import cycle_collection_paused
 from auditor.model.policy import Policy
 from auditor.parse.policy import parse_policy
 
 FLUSH_EVERY = 256  # lines: a consumer reading the pipe sees results while the run goes on
-FREEZE_EVERY = 1024  # lines, a multiple of FLUSH_EVERY (see write_decisions); gc.freeze() is cheap
 READ_BUFFER = 1 << 16  # bytes: a case line is about a kilobyte; fewer reads than the default 8 KiB
 _SINGLE_OPTIONS = ("policy", "resource_policy", "boundary", "action", "resource", "principal", "context")
 
@@ -118,24 +118,22 @@ def write_decisions(runner: BatchRunner, lines: Iterable[bytes | str], out: Text
     # Lines are decided FLUSH_EVERY at a time and their results written in one call, except to a
     # line-buffered stream (a terminal), where each answer shows as soon as it is known.
     every = 1 if getattr(out, "line_buffering", False) else FLUSH_EVERY
-    # What outlives a case is the runner's caches of compiled policies, which are never garbage
-    # (a policy is dropped only when its cache is cleared, and holds no reference cycle); a case
-    # leaves no cycle behind. So the collector is told, every FREEZE_EVERY lines, to stop
-    # scanning what exists (gc.freeze): otherwise its full collections walk every cached policy
-    # again and again as the caches grow. Left so at the end: the command exits right after, and
-    # the collection at exit would walk them all once more (a tenth of a second per 100,000 cases).
-    gc.freeze()
-    lines = iter(lines)
-    number = 1
-    while chunk := list(itertools.islice(lines, every)):
-        results = runner.run_lines(chunk, number)
-        number += len(chunk)
-        if results:
-            _write(out, results)
-        if (number - 1) % FREEZE_EVERY == 0:
-            gc.freeze()
-    out.flush()
-    gc.freeze()
+    # A case leaves no reference cycle behind (tests/test_simulate_gc.py makes sure), and what
+    # outlives a case is the runner's caches of compiled policies, which are never garbage (a
+    # policy is dropped only when its cache is cleared, and holds no cycle). So the automatic
+    # collector, which would walk the young objects of every few cases for nothing, is paused
+    # while the batch runs (auditor.heap; even a periodic collection of the young generation
+    # costs more than it could find), and what exists is frozen after: the command exits right
+    # after, and the collection at exit would walk every cached policy once more.
+    with cycle_collection_paused():
+        lines = iter(lines)
+        number = 1
+        while chunk := list(itertools.islice(lines, every)):
+            results = runner.run_lines(chunk, number)
+            number += len(chunk)
+            if results:
+                _write(out, results)
+        out.flush()
 
 
 def _write(out: TextIO, lines: list[str]) -> None:

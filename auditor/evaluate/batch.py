@@ -228,7 +228,8 @@ class BatchRunner:
             raise _PolicyProblem(" must be a policy object or a JSON string")
         hit = self._policies.get(key)
         if hit is None:
-            policy = parse_policy(value)  # an object is not decoded twice
+            # An object is not decoded twice; the text it came from bounds its size.
+            policy = parse_policy(value, source_length=None if text is None else len(text))
             hit = self._remember(key, unusable_reason(policy) or compiled_policy(policy))
         return _usable(hit)
 

@@ -38,11 +38,14 @@ INVALID_JSON = "POL001"
 INVALID_CONDITION = "POL008"
 
 
-def parse_policy(raw: Any, *, with_positions: bool = False) -> Policy:
+def parse_policy(raw: Any, *, with_positions: bool = False, source_length: int | None = None) -> Policy:
     """Parse policy text (str or bytes, possibly URL-encoded) or an already-decoded object.
 
     An already-decoded dict (offline GAAD files, where the AWS CLI decoded the text) is accepted,
     and marked `raw_text_available=False`: its duplicate keys were lost before we saw it.
+    `source_length` is the length of the JSON text such an object was decoded from, when the
+    caller has it: no object is longer as compact JSON than its text, so within the size limit
+    the walk that measures the object is skipped.
     """
     if isinstance(raw, (str, bytes, bytearray)):
         text, err = decode_text(raw)
@@ -55,7 +58,7 @@ def parse_policy(raw: Any, *, with_positions: bool = False) -> Policy:
         locations = locate(text) if with_positions or has_dups else None
         duplicates = _duplicates(document, locations) if has_dups else ()
         return _normalise(document, text, locations, duplicates, raw_text_available=True)
-    oversized = json_length_over(raw)
+    oversized = None if source_length is not None and source_length <= MAX_DOCUMENT_BYTES else json_length_over(raw)
     if oversized is not None:
         # As for text: a document this large is hostile, and every finding would copy its values.
         return _unreadable(f"document is at least {oversized:,} characters as JSON, over the "
