@@ -6,7 +6,7 @@ out-of-scope requests; contexts with source IPs, tags and user names; some resou
 boundaries), writes them to a temporary JSONL file and runs the batch in-process (and, with
 --subprocess, through the installed command line too).
 
-    python3 -m benchmarks.bench_simulate [-n 200000] [--subprocess] [--profile] [--phases]
+    python3 -m benchmarks.bench_simulate [-n 200000] [--subprocess] [--profile] [--phases] [--keep FILE]
 
 The in-process figure runs the command's own loop (`simulate.write_decisions`) with an output
 stream that counts decisions; the subprocess figure runs the command in a new process and
@@ -23,6 +23,7 @@ import os
 import pstats
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -229,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subprocess", action="store_true", help="also time `python -m auditor simulate --batch`")
     parser.add_argument("--profile", action="store_true", help="print the top functions by internal time")
     parser.add_argument("--phases", action="store_true", help="print CPU time per case of each step")
+    parser.add_argument("--keep", metavar="FILE", type=Path,
+                        help="also write the generated cases to FILE (for benchmarks.simulate_lines)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
@@ -238,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
             for line in generate(args.n):
                 out.write(line + "\n")
         size_mb = path.stat().st_size / 1e6
+        if args.keep:
+            shutil.copyfile(path, args.keep)
         print(f"generated {args.n:,} cases ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
         if args.profile:
             profiler = cProfile.Profile()

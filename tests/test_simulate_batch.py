@@ -1,4 +1,5 @@
 """The batch runner's fast path must decide exactly as the plain path (json.loads + evaluate)."""
+import io
 import json
 
 import pytest
@@ -254,3 +255,20 @@ def test_benchmark_runs_the_command_loop_and_splits_its_phases(tmp_path):
     assert count == 60 and sum(decisions.values()) == 60 and decisions["Error"] == 0
     phases = bench_simulate.phases(path, runner)
     assert phases["share of lines on this path (%)"] > 50 and all(value >= 0 for value in phases.values())
+
+
+def test_instruction_count_program_runs_only_the_first_n_lines(tmp_path, monkeypatch, capsys):
+    from auditor.commands import simulate
+    from benchmarks import bench_simulate, simulate_lines
+
+    kept = tmp_path / "kept.jsonl"
+    assert bench_simulate.main(["-n", "30", "--keep", str(kept)]) == 0
+    assert kept.read_text().splitlines() == list(generate(30))
+    seen = []
+    real = simulate.write_decisions
+    monkeypatch.setattr(simulate, "write_decisions", lambda runner, lines, out: seen.append(lines.getvalue())
+                        or real(runner, io.BytesIO(lines.getvalue()), out))
+    assert simulate_lines.main([str(kept), "12"]) == 0
+    assert seen[0].decode().splitlines() == list(generate(12))
+    capsys.readouterr()
+    assert simulate_lines.main([]) == 2 and "usage" in capsys.readouterr().err
