@@ -14,17 +14,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import sys
-
-
-class _Discard:
-    line_buffering = False
-
-    def write(self, text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with open(args[0], "rb") as stream:
         data = b"".join(itertools.islice(stream, int(args[1])))
-    write_decisions(BatchRunner(), io.BytesIO(data), _Discard())
+    # Written to the null device as the command writes to its output: encoded, not kept.
+    with open(os.devnull, "w", encoding="utf-8") as out:
+        write_decisions(BatchRunner(), io.BytesIO(data), out)
     return 0
 
 
