@@ -26,6 +26,18 @@ def test_cases_good_and_bad_leave_no_reference_cycle():
     lines += [b"not json", b'{"id": 1, "identity_policies": [{"Statement": 5}], "request": {}}', b"[1, 2]",
               b'{"id": 2}', b'{"id": 3, "identity_policies": ["{bad"], "request": {"action": "s3:GetObject"}}',
               json.dumps(_case(4, request={"action": "nope"})).encode(), b"\xff\xfe", b"   "]
+    # The other ways through: members in another order (CaseReader), policies as JSON strings, a
+    # resource policy and a boundary, a policy variable, a case read by json.loads (escaped names).
+    reordered = _case(5)
+    request_first = {"request": reordered.pop("request"), **reordered}
+    lines += [json.dumps(request_first).encode(),
+              json.dumps(_case(6, identity_policies=[json.dumps(p) for p in _case(6)["identity_policies"]])).encode(),
+              json.dumps(_case(7, resource_policy={"Version": "2012-10-17", "Statement": [
+                  {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "*",
+                   "Resource": "*", "Condition": {"StringEquals": {"aws:username": "${aws:username}"}}}]},
+                  permission_boundaries=[{"Version": "2012-10-17", "Statement": [
+                      {"Effect": "Allow", "Action": "mobiletargeting:*", "Resource": "*"}]}])).encode(),
+              json.dumps(_case(8)).replace('"id"', '"\\u0069d"').encode()]
     runner = BatchRunner()
     gc.collect()
     gc.disable()
@@ -36,6 +48,7 @@ def test_cases_good_and_bad_leave_no_reference_cycle():
         gc.enable()
     decisions = [json.loads(out)["decision"] for out in outputs]
     assert decisions.count("Error") == 7 and len(decisions) == len(lines) - 1  # the blank line gives none
+    assert decisions[-4:] == ["Allowed"] * 4
 
 
 def test_write_decisions_reads_a_stream_and_restores_the_collector():
