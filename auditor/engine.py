@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Mapping, Sequence
 
@@ -41,7 +42,7 @@ def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -
     statement = hit.statement
     statement_ref = ""
     if statement is not None:
-        statement_ref = statement.sid or f"#{statement.index}"
+        statement_ref = statement.sid or _content_ref(statement)
     fp = fingerprint(
         meta.id,
         account_id=s.account_id,
@@ -90,6 +91,14 @@ def _with_statement(evidence: tuple[tuple[str, str], ...], statement) -> tuple[t
     if statement is None or any(k == EVIDENCE_KEY for k, _ in evidence):
         return evidence
     return evidence + ((EVIDENCE_KEY, _statement_text(statement)),)
+
+
+@per_object()
+def _content_ref(statement) -> str:
+    # A statement without a Sid is named in the fingerprint by what it says, not by where it
+    # stands: a statement inserted before it must not make its findings look new (design.md: no
+    # position in a fingerprint). Two identical statements of one document are one finding's.
+    return "=" + hashlib.sha256(_statement_text(statement).encode("utf-8")).hexdigest()[:16]
 
 
 @per_object()

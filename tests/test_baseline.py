@@ -95,3 +95,20 @@ def test_after_a_policy_fix_the_finding_is_resolved(tmp_path, wildcard_check):
     now, resolved = apply_baseline(_lint(json.dumps(after), wildcard_check), path)
     assert [(f.statement_sid, f.status) for f in now] == [("Sms", Status.EXISTING)]
     assert [(f.statement_sid, f.actions) for f in resolved] == [("Admin", ("mobiletargeting:*", "ses:*"))]
+
+
+def test_a_statement_without_sid_keeps_its_findings_when_another_is_inserted_before_it(tmp_path, wildcard_check):
+    sms = {"Effect": "Allow", "Action": "sms-voice:*", "Resource": "*"}
+    ses = {"Effect": "Allow", "Action": "ses:*", "Resource": "*"}
+    first = _lint(json.dumps({"Version": "2012-10-17", "Statement": [sms, ses]}), wildcard_check)
+    path = _baseline(tmp_path, first)
+    inserted = {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+    moved = _lint(json.dumps({"Version": "2012-10-17", "Statement": [inserted, ses, sms]}), wildcard_check)
+    now, resolved = apply_baseline(moved, path)
+    assert [(f.statement_index, f.status) for f in now] == [(1, Status.EXISTING), (2, Status.EXISTING)]
+    assert resolved == []
+    # What the statement says still tells two statements apart: a changed one is a new finding.
+    changed = _lint(json.dumps({"Version": "2012-10-17", "Statement": [
+        sms, {**ses, "Resource": "arn:aws:ses:*:*:identity/*"}]}), wildcard_check)
+    now, resolved = apply_baseline(changed, path)
+    assert [f.status for f in now] == [Status.EXISTING, Status.NEW] and len(resolved) == 1
