@@ -6,7 +6,7 @@ not make an old finding look new.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from auditor.errors import InputError
 from auditor.model.finding import Finding, Status
@@ -27,10 +27,12 @@ def load_baseline(path: str | Path) -> list[Finding]:
 
 
 def apply_baseline(
-    findings: Sequence[Finding], baseline_path: str | Path | None
+    findings: Sequence[Finding], baseline_path: str | Path | None,
+    examined: Callable[[Finding], bool] | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
     """Mark each finding NEW or EXISTING (suppressed ones stay SUPPRESSED) and return the
-    baseline's findings that are gone now (resolved). Without a baseline nothing changes."""
+    baseline's findings that are gone now (resolved): of those `examined` says this run looked
+    at again, all when it is None. Without a baseline nothing changes."""
     if baseline_path is None:
         return list(findings), []
     previous = {f.fingerprint: f for f in load_baseline(baseline_path)}
@@ -40,5 +42,5 @@ def apply_baseline(
         else f.replace(status=Status.EXISTING if f.fingerprint in previous else Status.NEW)
         for f in findings
     ]
-    resolved = [f for fp, f in previous.items() if fp not in current]
+    resolved = [f for fp, f in previous.items() if fp not in current and (examined is None or examined(f))]
     return marked, resolved

@@ -25,12 +25,12 @@ class Selection:
     skip: frozenset[str] = frozenset()
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
 
+    def selects(self, check_id: str) -> bool:
+        return (self.only is None or check_id in self.only) and check_id not in self.skip
+
     def checks(self, scope: Scope) -> list[Check]:
         registry = load_checks()
-        return [
-            c for cid, c in registry.items()
-            if c.meta.scope is scope and (self.only is None or cid in self.only) and cid not in self.skip
-        ]
+        return [c for cid, c in registry.items() if c.meta.scope is scope and self.selects(cid)]
 
 
 def to_finding(check: Check, hit: Hit, subject: Subject, selection: Selection) -> Finding:

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import time
 import datetime as dt
-from typing import Sequence
+from typing import Callable, Sequence
 
 from auditor import __version__
 from auditor.analysis.memo import clear_caches
@@ -14,10 +14,10 @@ from auditor.baseline import apply_baseline
 from auditor.collect.coverage import GLOBAL, mark_accepted
 from auditor.collect.snapshot import utc_now
 from auditor.config import Config
-from auditor.engine import ScanContext, run_inventory_checks
+from auditor.engine import ScanContext, Selection, run_inventory_checks
 from auditor.exitcodes import ExitCode
 from auditor.iam.knowledge import data_version
-from auditor.model.finding import Severity, Status
+from auditor.model.finding import Finding, Severity, Status
 from auditor.model.inventory import CoverageEntry, CoverageStatus, Inventory
 from auditor.model.result import UNREADABLE_NOTE, RunInfo, ScanResult
 from auditor.suppress import apply_suppressions
@@ -59,7 +59,7 @@ def analyse(
     clear_caches()  # the analysis caches hold every policy: release them before the reports are built
     LOG.info("checks and effective access: %d findings in %.1f s", len(findings), time.perf_counter() - clock)
     findings, expired = apply_suppressions(findings, config.suppressions, today)
-    findings, resolved = apply_baseline(findings, baseline_path)
+    findings, resolved = apply_baseline(findings, baseline_path, re_examined(selection, inventory))
     all_notes = list(notes)
     if not inventory.raw_text_available:
         all_notes.insert(0, DECODED_NOTE)
@@ -84,6 +84,23 @@ def analyse(
         principals=principals,
         baseline_used=baseline_path is not None,
     )
+
+
+def re_examined(selection: Selection, inventory: Inventory) -> Callable[[Finding], bool]:
+    """Whether this run looked again where a baseline finding was, so that its absence means it
+    is resolved: its check ran, on the scanned account, where the data could be read (a coverage
+    gap, accepted or not, in its region, or a global one for a finding without region, means the
+    run cannot tell). Otherwise `--checks`, a baseline of another account or a denied region
+    would list findings as resolved that nobody looked at."""
+    gaps = {c.region for c in inventory.coverage if c.status is not CoverageStatus.OK}
+    account = inventory.account_id
+
+    def examined(finding: Finding) -> bool:
+        return (selection.selects(finding.check_id)
+                and not (account and finding.account_id and finding.account_id != account)
+                and (finding.region or GLOBAL) not in gaps)
+
+    return examined
 
 
 def unreadable_input_gap(inventory: Inventory) -> tuple[CoverageEntry, ...]:
