@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
+from tests.conftest import SEED_DIR
 from auditor.config import CheckOptions, Config, OrgSettings, OutputSettings, ScanSettings, Suppression, parse_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
@@ -87,3 +88,22 @@ def test_invalid_toml_and_missing_file(tmp_path, capsys):
     assert f"{broken}: invalid TOML" in capsys.readouterr().err
     assert main(["config", "check", str(tmp_path / "missing.toml")]) == 2
     assert "cannot read config" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [
+    ["scan", "--demo", "--output-dir", "{tmp}/out"],
+    ["lint", "{seed}"],
+])
+@pytest.mark.parametrize("text, key", [
+    ('[[suppress]]\ncheck = "IAM0001"\nresource = "*"\nreason = "a typo"\n', "suppress[0].check"),
+    ('[checks]\nskip = ["NOPE999"]\n', "checks"),
+])
+def test_scan_and_lint_refuse_an_unknown_check_id_before_any_work(tmp_path, capsys, command, text, key):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    seed = SEED_DIR / "01_console_readonly.json"
+    argv = [part.format(tmp=tmp_path, seed=seed) for part in command]
+    assert main([*argv, "--config", str(bad)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"auditor: error: {bad}: {key}: ") and "unknown check" in line
+    assert not (tmp_path / "out").exists()  # nothing was scanned or written

@@ -26,13 +26,14 @@ def run_check(args: argparse.Namespace) -> int:
     if not path:
         raise UsageError(f"config check: give a FILE or set {ENV_CONFIG}")
     config = load_config(path)
-    _check_names(config)
+    check_names(config)
     print(f"{path}: ok ({_describe(config)})")
     return 0
 
 
-def _check_names(config: Config) -> None:
-    """The loader checks shapes and types; names of checks need the catalog, so they are checked here.
+def check_names(config: Config) -> None:
+    """The loader checks shapes and types; names of checks need the catalog, so they are checked here
+    (and by the commands that apply a config's checks and suppressions, before any other work).
     A suppression naming a check that does not exist would silently suppress nothing."""
     config.selection()  # unknown ids in checks.select / skip / severity -> UsageError naming the key
     for i, s in enumerate(config.suppressions):

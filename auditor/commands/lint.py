@@ -62,9 +62,11 @@ def run(args: argparse.Namespace) -> int:
     only, skip = _ids(args.checks), _ids(args.skip_checks)
     config = None
     if args.config:
+        from auditor.commands.config_cmd import check_names
         from auditor.config import load_config
 
         config = load_config(args.config)
+        check_names(config)
         options, selection = config.options, config.selection(only, skip)
     else:
         from auditor.registry import CheckOptions

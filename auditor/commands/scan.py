@@ -144,7 +144,10 @@ def run(args: argparse.Namespace) -> int:
     from auditor.pipeline import analyse, exit_code
     from auditor.report import write_reports
 
+    from auditor.commands.config_cmd import check_names
+
     config = load_config(args.config)
+    check_names(config)  # a misspelt check id in a suppression is an error, before any AWS call
     formats = report_formats(args.format, config.output.formats)  # before any AWS call, for every kind of scan
     if wants_org_scan(args):
         if args.input or args.demo:
