@@ -37,9 +37,12 @@ def apply_baseline(
         return list(findings), []
     previous = {f.fingerprint: f for f in load_baseline(baseline_path)}
     current = {f.fingerprint for f in findings}
+    # A finding the baseline had suppressed, and this run does not (its suppression expired or
+    # was removed), is new: it was never accepted as open, and --fail-on-new must see it.
+    open_before = {fp for fp, f in previous.items() if f.status is not Status.SUPPRESSED}
     marked = [
         f if f.status is Status.SUPPRESSED
-        else f.replace(status=Status.EXISTING if f.fingerprint in previous else Status.NEW)
+        else f.replace(status=Status.EXISTING if f.fingerprint in open_before else Status.NEW)
         for f in findings
     ]
     resolved = [f for fp, f in previous.items() if fp not in current and (examined is None or examined(f))]

@@ -112,3 +112,10 @@ def test_a_statement_without_sid_keeps_its_findings_when_another_is_inserted_bef
         sms, {**ses, "Resource": "arn:aws:ses:*:*:identity/*"}]}), wildcard_check)
     now, resolved = apply_baseline(changed, path)
     assert [f.status for f in now] == [Status.EXISTING, Status.NEW] and len(resolved) == 1
+
+
+def test_a_finding_suppressed_in_the_baseline_and_open_now_is_new(tmp_path):
+    old = sample_findings()
+    path = _baseline(tmp_path, [old[0].replace(status=Status.SUPPRESSED, suppressed_by="until yesterday"), old[1]])
+    marked, resolved = apply_baseline([old[0], old[1]], path)
+    assert [f.status for f in marked] == [Status.NEW, Status.EXISTING] and resolved == []
