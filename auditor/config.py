@@ -167,7 +167,10 @@ def _account_list(v: Any) -> tuple[str, ...]:
 
 def _date(v: Any) -> dt.date:
     if isinstance(v, dt.datetime):
-        return v.date()
+        # Cut to its date, a time (and its offset) would be silently moved by up to a day and a
+        # half: a suppression meant to end this morning would still apply tomorrow.
+        raise _Bad("must be a date (YYYY-MM-DD), not a date and time: a suppression lasts to the end of "
+                   "that day, UTC")
     if isinstance(v, dt.date):
         return v
     if isinstance(v, str):

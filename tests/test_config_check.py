@@ -107,3 +107,12 @@ def test_scan_and_lint_refuse_an_unknown_check_id_before_any_work(tmp_path, caps
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"auditor: error: {bad}: {key}: ") and "unknown check" in line
     assert not (tmp_path / "out").exists()  # nothing was scanned or written
+
+
+@pytest.mark.parametrize("expires", ["2026-11-27T10:00:00Z", "2026-11-27T01:00:00+14:00", "2026-11-27T10:00:00"])
+def test_a_suppression_expiry_with_a_time_of_day_is_refused_not_cut_to_its_date(tmp_path, capsys, expires):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[[suppress]]\ncheck = "IAM001"\nresource = "*"\nreason = "r"\nexpires = {expires}\n')
+    assert main(["config", "check", str(bad)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"auditor: error: {bad}: suppress[0].expires: ") and "not a date and time" in line
