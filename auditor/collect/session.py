@@ -13,7 +13,9 @@ from typing import Any, Callable, Sequence
 import boto3
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, ProfileNotFound,
+)
 
 from auditor import __version__
 from auditor.collect.allowlist import install_guard
@@ -99,16 +101,21 @@ def connect(target: AwsTarget, *, rate_limit: float, max_attempts: int,
         except ProfileNotFound:
             raise CollectionError(f"AWS profile {target.profile!r} not found in the AWS config files") from None
     check_regions_known(session, target.regions)
-    home = target.regions[0] if target.regions else (session.region_name or "us-east-1")
-    factory = ClientFactory(session, rate_limit=rate_limit, max_attempts=max_attempts, instrument=instrument)
-    try:
-        if session.get_credentials() is None:
-            raise NoCredentialsError()
-        if target.role_arn:
-            factory = factory.for_session(_assume_role(factory, target, home))
-        identity = factory.client("sts", home).get_caller_identity()
-    except (ClientError, BotoCoreError) as exc:
-        raise CollectionError(_explain(exc, target)) from None
+    base = ClientFactory(session, rate_limit=rate_limit, max_attempts=max_attempts, instrument=instrument)
+    if session.get_credentials() is None:
+        raise CollectionError(_explain(NoCredentialsError(), target))
+    candidates = _home_candidates(session, target)
+    for attempt, home in enumerate(candidates, start=1):
+        try:
+            factory = base.for_session(_assume_role(base, target, home)) if target.role_arn else base
+            identity = factory.client("sts", home).get_caller_identity()
+            break
+        except (ClientError, BotoCoreError) as exc:
+            # An opt-in region the account has not enabled refuses the credentials as if they
+            # were bad, and an unreachable endpoint says nothing of them: try the next region.
+            refused = isinstance(exc, ClientError) and error_code_and_message(exc)[0] in _REJECTED
+            if attempt == len(candidates) or not (refused or isinstance(exc, EndpointConnectionError)):
+                raise CollectionError(_explain(exc, target)) from None
     caller_arn = str(identity.get("Arn", ""))
     parts = split_arn(caller_arn)
     partition = parts.partition if parts else "aws"
@@ -117,6 +124,19 @@ def connect(target: AwsTarget, *, rate_limit: float, max_attempts: int,
         home = session.region_name or _DEFAULT_REGION.get(partition, home)
     check_regions_in_partition(session, target.regions, partition)
     return Connection(factory, account_id, partition, caller_arn, home)
+
+
+_HOME_TRIES = 3  # regions tried for the first calls before credentials are called rejected
+
+
+def _home_candidates(session: boto3.Session, target: AwsTarget) -> list[str]:
+    """Where the first calls (AssumeRole, GetCallerIdentity) may go, in order: the regions asked
+    for, the profile's region, us-east-1; at most _HOME_TRIES of them."""
+    candidates: list[str] = []
+    for region in (*target.regions, session.region_name, "us-east-1"):
+        if region and region not in candidates:
+            candidates.append(region)
+    return candidates[:_HOME_TRIES]
 
 
 def _assume_role(factory: ClientFactory, target: AwsTarget, region: str) -> boto3.Session:
@@ -132,7 +152,9 @@ def _assume_role(factory: ClientFactory, target: AwsTarget, region: str) -> boto
 
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
-    assumed = boto3.Session(region_name=region)
+    # From the same profile: its settings (CA bundle, FIPS or regional endpoints) hold for the
+    # role's clients too; only the credentials are the role's.
+    assumed = boto3.Session(profile_name=target.profile or None, region_name=region)
     # boto3 has no public way to hand a session refreshable credentials; botocore reads this
     # attribute first, so long scans renew the role session instead of failing after an hour.
     assumed._session._credentials = credentials  # noqa: SLF001
