@@ -2,7 +2,7 @@
 Amazon Pinpoint projects with their tags."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
@@ -20,14 +20,10 @@ def read_ses_identities(client: Any, region: str, log: CoverageLog) -> list[dict
 
     An identity whose details cannot be read keeps `Policies: null` (unknown, not "none") and the
     region gets a gap naming how many were missed."""
-    try:
-        # No PageSize: the service default is fine and some endpoints mishandle the parameter.
-        listed = _all_pages(client.list_email_identities, "EmailIdentities", "NextToken")
-        summaries = [s for s in listed if s.get("IdentityName")]
-    except Exception as exc:  # noqa: BLE001 - recorded as a coverage gap
-        log.failed(SES_LIST, region, exc)
-        return []
-    log.ok(SES_LIST, region)
+    # No PageSize: the service default is fine and some endpoints mishandle the parameter.
+    listed = _listed(log, SES_LIST, region,
+                     lambda: _all_pages(client.list_email_identities, "EmailIdentities", "NextToken"))
+    summaries = [s for s in listed if s.get("IdentityName")]
 
     identities: list[dict[str, Any]] = []
     failed: list[tuple[str, BaseException]] = []
@@ -64,12 +60,9 @@ def read_ses_identities(client: Any, region: str, log: CoverageLog) -> list[dict
 def read_pinpoint_projects(client: Any, region: str, log: CoverageLog) -> list[dict[str, Any]]:
     """Every project (application) with `tags`; tags come inline, and are asked for separately only
     for projects whose answer lacks them."""
-    try:
-        projects = [plain(a) for a in _all_pages(client.get_apps, "Item", "Token", wrapper="ApplicationsResponse")]
-    except Exception as exc:  # noqa: BLE001 - recorded as a coverage gap
-        log.failed(APPS_LIST, region, exc)
-        return []
-    log.ok(APPS_LIST, region)
+    projects = [plain(a) for a in _listed(log, APPS_LIST, region,
+                                          lambda: _all_pages(client.get_apps, "Item", "Token",
+                                                             wrapper="ApplicationsResponse"))]
 
     untagged = [p for p in projects if "tags" not in p and p.get("Arn")]
     failed: list[BaseException] = []
@@ -86,16 +79,35 @@ def read_pinpoint_projects(client: Any, region: str, log: CoverageLog) -> list[d
     return projects
 
 
-def _all_pages(call: Any, items: str, token_param: str, *, wrapper: str = "") -> list[dict[str, Any]]:
-    """Every item of a NextToken-paged operation (these two have no boto3 paginator)."""
+def _listed(log: CoverageLog, family: str, region: str,
+            read: Callable[[], tuple[list[dict[str, Any]], Exception | None]]) -> list[dict[str, Any]]:
+    """The items a listing read, logged ok, or a gap when a page could not be read: the pages
+    read before it are kept (their items are real, and the gap says the list is not whole)."""
+    items, exc = read()
+    if exc is None:
+        log.ok(family, region)
+    else:
+        count = len(items)
+        log.failed(family, region, exc, f"the listing stopped after {count} item{'s' if count != 1 else ''} (kept)"
+                   if count else "")
+    return items
+
+
+def _all_pages(call: Any, items: str, token_param: str, *,
+               wrapper: str = "") -> tuple[list[dict[str, Any]], Exception | None]:
+    """Every item of a NextToken-paged operation (these two have no boto3 paginator), and the
+    error that stopped the listing early, if one did (with the items of the pages before it)."""
     out: list[dict[str, Any]] = []
     request: dict[str, Any] = {}
     while True:
-        page = call(**request)
+        try:
+            page = call(**request)
+        except Exception as exc:  # noqa: BLE001 - the caller records it as a coverage gap
+            return out, exc
         if wrapper:
             page = page.get(wrapper) or {}
         out.extend(page.get(items) or ())
         token = page.get("NextToken")
         if not token:
-            return out
+            return out, None
         request[token_param] = token
