@@ -5,6 +5,7 @@ not make an old finding look new.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -12,6 +13,20 @@ from auditor.errors import InputError
 from auditor.model.finding import Finding, Status
 from auditor.report.json_report import load_findings_document
 from auditor.report.records import RecordError, finding_from_record
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An earlier run's findings, read once: a scan reads its --baseline before any other work
+    (a wrong path must not cost a whole collection first), and an organization scan compares
+    every account with the same one."""
+
+    path: str
+    findings: tuple[Finding, ...]
+
+
+def read_baseline(path: str | Path) -> Baseline:
+    return Baseline(str(path), tuple(load_baseline(path)))
 
 
 def load_baseline(path: str | Path) -> list[Finding]:
@@ -27,15 +42,17 @@ def load_baseline(path: str | Path) -> list[Finding]:
 
 
 def apply_baseline(
-    findings: Sequence[Finding], baseline_path: str | Path | None,
+    findings: Sequence[Finding], baseline: Baseline | str | Path | None,
     examined: Callable[[Finding], bool] | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
     """Mark each finding NEW or EXISTING (suppressed ones stay SUPPRESSED) and return the
     baseline's findings that are gone now (resolved): of those `examined` says this run looked
     at again, all when it is None. Without a baseline nothing changes."""
-    if baseline_path is None:
+    if baseline is None:
         return list(findings), []
-    previous = {f.fingerprint: f for f in load_baseline(baseline_path)}
+    if not isinstance(baseline, Baseline):
+        baseline = read_baseline(baseline)
+    previous = {f.fingerprint: f for f in baseline.findings}
     current = {f.fingerprint for f in findings}
     # A finding the baseline had suppressed, and this run does not (its suppression expired or
     # was removed), is new: it was never accepted as open, and --fail-on-new must see it.

@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 from auditor import __version__
 from auditor.analysis.memo import clear_caches
-from auditor.baseline import apply_baseline
+from auditor.baseline import Baseline, apply_baseline
 from auditor.collect.coverage import GLOBAL, mark_accepted
 from auditor.collect.snapshot import utc_now
 from auditor.config import Config
@@ -36,7 +36,7 @@ def analyse(
     *,
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
-    baseline_path: str | None = None,
+    baseline: Baseline | None = None,
     today: dt.date | None = None,
     started: str | None = None,
     notes: Sequence[str] = (),
@@ -59,7 +59,7 @@ def analyse(
     clear_caches()  # the analysis caches hold every policy: release them before the reports are built
     LOG.info("checks and effective access: %d findings in %.1f s", len(findings), time.perf_counter() - clock)
     findings, expired = apply_suppressions(findings, config.suppressions, today)
-    findings, resolved = apply_baseline(findings, baseline_path, re_examined(selection, inventory))
+    findings, resolved = apply_baseline(findings, baseline, re_examined(selection, inventory))
     all_notes = list(notes)
     if not inventory.raw_text_available:
         all_notes.insert(0, DECODED_NOTE)
@@ -82,7 +82,7 @@ def analyse(
         expired_suppressions=tuple(expired),
         notes=tuple(all_notes),
         principals=principals,
-        baseline_used=baseline_path is not None,
+        baseline_used=baseline is not None,
     )
 
 

@@ -54,3 +54,16 @@ def test_findings_where_the_data_could_not_be_read_are_not_resolved(tmp_path):
     assert code == 3
     assert second["resolved"] == []
     assert not any(f["region"] == "eu-west-1" and f["check_id"].startswith("SES") for f in second["findings"])
+
+
+def test_an_unreadable_baseline_fails_before_any_collection(tmp_path, monkeypatch):
+    import auditor.demo
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the account was read before the baseline")
+
+    monkeypatch.setattr(auditor.demo, "demo_snapshot", never)
+    code, _out, err = run_cli(["scan", "--demo", "--output-dir", str(tmp_path / "o"),
+                               "--baseline", str(tmp_path / "missing.json")])
+    assert code == 2 and "missing.json" in err and "cannot read" in err
+    assert not (tmp_path / "o").exists()

@@ -105,7 +105,7 @@ def account_scanner(args: argparse.Namespace, config: Config) -> Callable[[Any, 
     def scan_one(session: Any, account_id: str) -> ScanResult:
         snapshot = collect_live(target, options, session=session)
         return analyse(build_inventory(snapshot), config, only=_split(args.checks), skip=_split(args.skip_checks),
-                       baseline_path=args.baseline, notes=snapshot.notes)
+                       baseline=args.baseline, notes=snapshot.notes)
 
     return scan_one
 
@@ -149,6 +149,10 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_names(config)  # a misspelt check id in a suppression is an error, before any AWS call
     formats = report_formats(args.format, config.output.formats)  # before any AWS call, for every kind of scan
+    if args.baseline:
+        from auditor.baseline import read_baseline
+
+        args.baseline = read_baseline(args.baseline)  # read once, before any AWS call: a wrong path fails first
     if wants_org_scan(args):
         if args.input or args.demo:
             raise UsageError("--org and --accounts scan live accounts, not --input or --demo")
@@ -178,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         notes = snapshot.notes
         del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
         result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
-                         baseline_path=args.baseline, started=started, notes=notes, fork=fork)
+                         baseline=args.baseline, started=started, notes=notes, fork=fork)
         if args.history:
             from auditor.history import record_run, trend
 

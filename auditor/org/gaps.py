@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from auditor import __version__
 from auditor.config import Config
 from auditor.model.finding import Finding
 from auditor.model.inventory import CoverageEntry, Inventory
 from auditor.model.result import RunInfo, ScanResult
+
+if TYPE_CHECKING:
+    from auditor.baseline import Baseline
 
 GAP_CHECK = "COV001"
 
@@ -21,7 +24,7 @@ GAP_CHECK = "COV001"
 class GapReporter:
     config: Config
     source: str
-    baseline_path: str | None = None
+    baseline: Baseline | None = None
 
     def result(self, gaps: Sequence[CoverageEntry], account_ids: Sequence[str], partition: str,
                when: str) -> ScanResult:
@@ -37,6 +40,6 @@ class GapReporter:
         findings, _expired = apply_suppressions(findings, self.config.suppressions, dt.datetime.now(dt.timezone.utc).date())
         # Marked new or existing like the scanned accounts' findings; nothing is resolved by an
         # account that could not be read.
-        findings, _resolved = apply_baseline(findings, self.baseline_path)
+        findings, _resolved = apply_baseline(findings, self.baseline)
         run = RunInfo(when, when, self.source, tuple(account_ids), (), __version__, "", partition)
         return ScanResult(run, tuple(sorted(findings, key=Finding.sort_key)), marked)
