@@ -21,12 +21,11 @@ class Baseline:
     (a wrong path must not cost a whole collection first), and an organization scan compares
     every account with the same one."""
 
-    path: str
     findings: tuple[Finding, ...]
 
 
 def read_baseline(path: str | Path) -> Baseline:
-    return Baseline(str(path), tuple(load_baseline(path)))
+    return Baseline(tuple(load_baseline(path)))
 
 
 def load_baseline(path: str | Path) -> list[Finding]:

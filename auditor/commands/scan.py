@@ -139,12 +139,11 @@ def report_formats(option: str | None, default: Sequence[str]) -> tuple[str, ...
 def run(args: argparse.Namespace) -> int:
     from auditor.collect.inventory_builder import build_inventory
     from auditor.collect.snapshot import utc_now
+    from auditor.commands.config_cmd import check_names
     from auditor.forked import wants_worker
     from auditor.heap import cycle_collection_paused
     from auditor.pipeline import analyse, exit_code
     from auditor.report import write_reports
-
-    from auditor.commands.config_cmd import check_names
 
     config = load_config(args.config)
     check_names(config)  # a misspelt check id in a suppression is an error, before any AWS call
