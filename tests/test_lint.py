@@ -171,3 +171,24 @@ def test_text_line_without_position_points_at_document_start():
 
     f = Finding("fp", "POL003", "version-missing-or-legacy", Severity.INFO, "t", "msg", file="a.json")
     assert text_line(f) == "a.json:1:1: info POL003 version-missing-or-legacy: msg"
+
+
+def test_sarif_paths_and_fingerprints_do_not_depend_on_how_the_path_is_typed(capsys, tmp_path, monkeypatch):
+    (tmp_path / "policies").mkdir()
+    policy = tmp_path / "policies" / "send.json"
+    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ses:*", "Resource": "*"}]}')
+    monkeypatch.chdir(tmp_path)
+    seen = set()
+    for typed in ("policies/send.json", "./policies/send.json", str(policy), "policies/../policies/send.json"):
+        _code, out, _err = run(capsys, "--format", "sarif", typed)
+        run_doc = json.loads(out)["runs"][0]
+        assert run_doc["columnKind"] == "unicodeCodePoints"  # columns count code points, as Python does
+        (result,) = [r for r in run_doc["results"] if r["ruleId"] == "IAM002"]
+        seen.add((result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                  result["partialFingerprints"]["auditorFingerprint/v1"]))
+    assert len(seen) == 1 and next(iter(seen))[0] == "policies/send.json"
+
+
+def test_stdin_named_twice_is_a_usage_error(capsys, monkeypatch):
+    code, out, err = run(capsys, "-", "-", stdin=b"{}", monkeypatch=monkeypatch)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "standard input" in err

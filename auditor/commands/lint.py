@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -109,13 +110,29 @@ def _ids(text: str | None) -> tuple[str, ...]:
 
 
 def _read_all(paths: list[str]) -> list[Document]:
+    if paths.count(STDIN) > 1:
+        raise UsageError(f"{STDIN} (standard input) is named {paths.count(STDIN)} times; it can be read once")
     documents: list[Document] = []
     for path in paths:
         if path == STDIN:
             documents.append(Document(STDIN_NAME, sys.stdin.buffer.read()))
             continue
-        documents.append(Document(path, read_bytes(path, "policy file")))
+        documents.append(Document(shown_path(path), read_bytes(path, "policy file")))
     return documents
+
+
+def shown_path(path: str) -> str:
+    """The name a file is reported and fingerprinted under: relative to the working directory
+    when it is inside it, with forward slashes and no `./`, so that `p.json`, `./p.json` and its
+    absolute path are one file (GitHub code scanning matches alerts across runs by this path and
+    wants it relative to the repository root, where CI runs lint)."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive (Windows): no relative path exists
+        relative = os.pardir
+    chosen = absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+    return chosen.replace(os.sep, "/")
 
 
 def _now() -> str:

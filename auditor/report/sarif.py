@@ -143,6 +143,9 @@ def _document(data: ReportData, records: Callable[[Iterable[Any]], Any]) -> dict
                     }
                 },
                 "invocations": [invocation],
+                # auditor counts a line's characters as Python does, in code points; a consumer
+                # would otherwise read the columns as UTF-16 code units (SARIF 2.1.0, 3.14.17).
+                "columnKind": "unicodeCodePoints",
                 "results": records(_result(f, index[f.check_id], result.baseline_used) for f in findings),
                 "properties": {
                     "source": run.source,
