@@ -33,7 +33,7 @@ def test_seed_09_invalid_json_line_and_column(capsys):
     (line,) = lines_for(out, "POL001")
     assert line.startswith(f"{seed_path('09_sms_voice_admin.json')}:1:118: high POL001 invalid-json: ")
     assert code == 1
-    assert "1 findings" in err and "1 at or above high" in err
+    assert "1 file, 1 finding (1 high)" in err and "1 at or above high" in err
 
 
 def test_seed_04_duplicate_key(capsys):

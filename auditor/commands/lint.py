@@ -167,7 +167,8 @@ def _summary(result: ScanResult, files: int, fail_on: str) -> str:
     by_sev = ", ".join(f"{n} {s.label}" for s in sorted(Severity, reverse=True)
                        if (n := sum(1 for f in counted if f.severity is s))) or "none"
     suppressed = len(result.findings) - len(counted)
-    line = f"auditor lint: {files} file{'s' if files != 1 else ''}, {len(counted)} findings ({by_sev})"
+    found = len(counted)
+    line = f"auditor lint: {files} file{'s' if files != 1 else ''}, {found} finding{'s' if found != 1 else ''} ({by_sev})"
     if suppressed:
         line += f", {suppressed} suppressed"
     if fail_on != "never":
