@@ -7,10 +7,9 @@ from pathlib import Path
 
 from auditor.commands.terminal import visible
 from auditor.config import FAIL_ON, FORMATS, load_config
-from auditor.errors import UsageError
 from auditor.merge import merge_paths, summary_line
 from auditor.pipeline import exit_code
-from auditor.report import write_reports
+from auditor.report import report_formats, write_reports
 
 
 def register(sub, name: str) -> None:
@@ -30,20 +29,10 @@ def register(sub, name: str) -> None:
     p.set_defaults(run=run)
 
 
-def parse_formats(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    if text is None:  # an empty --format "" names no format: an error below, as `,` is
-        return default
-    items = tuple(dict.fromkeys(x.strip().lower() for x in text.split(",") if x.strip()))
-    bad = [x for x in items if x not in FORMATS]
-    if bad or not items:
-        raise UsageError(f"--format: unknown format {', '.join(bad) or '(none)'} (choose from {','.join(FORMATS)})")
-    return items
-
-
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     out = Path(args.output_dir or config.output.dir)
-    formats = parse_formats(args.format, config.output.formats)
+    formats = report_formats(args.format, config.output.formats)
     result = merge_paths(args.paths, exclude=out)
     written = write_reports(result, out, formats)
     if args.history:

@@ -121,21 +121,6 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-def report_formats(option: str | None, default: Sequence[str]) -> tuple[str, ...]:
-    """The formats of --format (the config's without it), each known. A --format naming none
-    (`,`, blanks) is a usage error: a run that writes no report and exits 0 or 1 would look fine."""
-    from auditor.report import formatter
-
-    if option is None:
-        return tuple(default)
-    formats = _split([option])
-    if not formats:
-        raise UsageError(f"--format {option!r} names no format (choose from {','.join(FORMATS)})")
-    for name in formats:
-        formatter(name)  # unknown formats fail before any AWS call
-    return formats
-
-
 def run(args: argparse.Namespace) -> int:
     from auditor.collect.inventory_builder import build_inventory
     from auditor.collect.snapshot import utc_now
@@ -143,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.forked import wants_worker
     from auditor.heap import cycle_collection_paused
     from auditor.pipeline import analyse, exit_code
-    from auditor.report import write_reports
+    from auditor.report import report_formats, write_reports
 
     config = load_config(args.config)
     check_names(config)  # a misspelt check id in a suppression is an error, before any AWS call
@@ -235,10 +220,10 @@ def gaps_clause(gaps: Sequence[CoverageEntry]) -> str:
     if not gaps:
         return ""
     first = gaps[0]
-    # The error text is AWS's (or a snapshot file's): a newline or an escape in it would forge or
-    # hide the rest of the line.
-    return visible(f"; INCOMPLETE: {len(gaps)} coverage gap{'s' if len(gaps) != 1 else ''} "
-                   f"(first: {first.family}@{first.region} {first.status.value}: {first.error})")
+    # The error text is AWS's (or a snapshot file's): the callers print the whole line through
+    # visible(), so a newline or an escape in it cannot forge or hide the rest of the line.
+    return (f"; INCOMPLETE: {len(gaps)} coverage gap{'s' if len(gaps) != 1 else ''} "
+            f"(first: {first.family}@{first.region} {first.status.value}: {first.error})")
 
 
 def report_to_show(written: Sequence[Path]) -> Path:

@@ -79,6 +79,20 @@ def formatter(name: str) -> Formatter:
         raise UsageError(f"unknown report format {name!r} (known: {', '.join(FORMATTERS)})") from None
 
 
+def report_formats(option: str | None, default: Sequence[str]) -> tuple[str, ...]:
+    """The formats a --format option names (`default`, the config's, without it), each known, in
+    order, once. One naming none (`,`, blanks, "") is a usage error: a run that writes no report
+    and exits 0 or 1 would look fine."""
+    if option is None:
+        return tuple(default)
+    formats = tuple(dict.fromkeys(x.strip().lower() for x in option.split(",") if x.strip()))
+    if not formats:
+        raise UsageError(f"--format {option!r} names no format (choose from {','.join(FORMATTERS)})")
+    for name in formats:
+        formatter(name)  # an unknown one fails here, before any AWS call
+    return formats
+
+
 def _chosen(formats: Sequence[str]) -> list[Formatter]:
     if not formats:  # a run that writes nothing would still look like a successful one
         raise UsageError(f"no report format given (known: {', '.join(FORMATTERS)})")
