@@ -27,11 +27,13 @@ def matches_every_action(pattern: str) -> bool:
     and at most one `?`: every service prefix and action name has at least one character)."""
     service, sep, name = pattern.strip().partition(":")
     if not sep:
-        return _any_name(service)
-    return _any_name(service) and _any_name(name)
+        return matches_every_name(service)
+    return matches_every_name(service) and matches_every_name(name)
 
 
-def _any_name(part: str) -> bool:
+def matches_every_name(part: str) -> bool:
+    """A service prefix or action name part made of wildcards only that matches any name, those
+    AWS has not used yet included: a `*` and at most one `?` (every name has a character)."""
     return "*" in part and set(part) <= {"*", "?"} and part.count("?") <= 1
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from auditor.analysis.actions import covers_action
+from auditor.analysis.actions import covers_action, matches_every_name
 from auditor.analysis.memo import per_object
 from auditor.evaluate.matching import arn_matches
 from auditor.iam.arns import is_star
@@ -106,12 +106,6 @@ def _contains(outer: str, inner: str) -> bool:
     return arn_matches(outer, inner)
 
 
-def _every_name(part: str) -> bool:
-    """An action or service name part made of wildcards only (`*`, `?*`): it matches every name,
-    including those AWS has not used yet."""
-    return bool(part) and "*" in part and set(part) <= {"*", "?"}
-
-
 def _takes_future(deny: Statement, service: str | None) -> bool:
     takes = any(_pattern_takes_future(p, service) for p in deny.actions)
     # A NotAction Deny takes every action its patterns do not match, future ones included.
@@ -122,6 +116,6 @@ def _pattern_takes_future(pattern: str, service: str | None) -> bool:
     svc, sep, name = pattern.strip().lower().partition(":")
     if not sep:
         return is_star(svc)
-    if not _every_name(name):
+    if not matches_every_name(name):
         return False
-    return _every_name(svc) if service is None else glob_match(svc, service.lower())
+    return matches_every_name(svc) if service is None else glob_match(svc, service.lower())

@@ -7,13 +7,8 @@ from __future__ import annotations
 import functools
 import re
 
-from auditor.evaluate.matching import compile_source, glob_source
-
-WILDCARDS = frozenset("*?")
-
-
-def has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
+# has_wildcard is the evaluator's, named here too for the analysis modules that import it from here.
+from auditor.evaluate.matching import compile_source, glob_source, has_wildcard  # noqa: F401
 
 
 @functools.lru_cache(maxsize=8192)
