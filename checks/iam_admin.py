@@ -159,7 +159,7 @@ def service_wildcard(ctx: PolicyContext) -> Iterator[Hit]:
                 continue
             taken = NO_CARVE_OUT
             if len(kept) < len(granted):
-                risky = names(sensitive(kept))
+                risky = _sensitive_names(kept)
                 taken = carve.touching(granted)
             yield _service_hit(ctx.subject, statement, service, patterns, kept, risky, taken)
 

@@ -11,7 +11,7 @@ from auditor.analysis.principals import foreign_accounts, open_to_everyone, serv
 from auditor.analysis.ses import owner_account, ses_statements
 from auditor.analysis.walk import statement_hit
 from auditor.model.finding import Severity
-from auditor.model.policy import ConditionClause, Statement
+from auditor.model.policy import ConditionClause
 from auditor.registry import Hit, PolicyContext, check
 
 

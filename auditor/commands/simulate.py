@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import itertools
 import json
 import sys
