@@ -6,6 +6,8 @@ import json
 import os
 import re
 import sys
+import time
+import types
 from pathlib import Path
 
 import pytest
@@ -57,23 +59,70 @@ def _recording_pid(func, log: Path):
     return wrapper
 
 
+def _slowed(func, seconds: float = 1.0):
+    def wrapper(*args, **kwargs):
+        time.sleep(seconds)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 def test_two_processes_write_the_same_reports_as_one(account, tmp_path, monkeypatch):
-    pids = tmp_path / "pids"
-    monkeypatch.setattr(engine, "_document_findings", _recording_pid(engine._document_findings, pids))
-    monkeypatch.setattr(html_report, "write", _recording_pid(html_report.write, pids))
+    import auditor.access as access
+
+    pids, report_pids = tmp_path / "pids", tmp_path / "report-pids"
+    monkeypatch.setattr(engine, "run_policy_checks", _recording_pid(engine.run_policy_checks, pids))
+    monkeypatch.setattr(html_report, "write", _recording_pid(html_report.write, report_pids))
     one, two = tmp_path / "one", tmp_path / "two"
     assert _scan(account, one, 1)[0] == 1
-    serial_pids = pids.read_text().split()
-    assert serial_pids == [str(os.getpid())] * 2
+    assert set(pids.read_text().split()) == set(report_pids.read_text().split()) == {str(os.getpid())}
     pids.unlink()
+    report_pids.unlink()
+    # The access takes long here, so the worker surely starts on the per-document checks.
+    monkeypatch.setattr(access, "compute_access", _slowed(access.compute_access, 0.5))
     assert _scan(account, two, 2)[0] == 1
-    worker_pids = pids.read_text().split()
     # The per-document checks and the HTML report each ran in a child of this process.
-    assert len(worker_pids) == 2 and str(os.getpid()) not in worker_pids
+    assert str(os.getpid()) not in report_pids.read_text().split()
+    assert set(pids.read_text().split()) - {str(os.getpid())}
     serial, forked = _without_run_times(one), _without_run_times(two)
     assert sorted(serial) == ["findings.csv", "findings.html", "findings.json", "findings.sarif", "principals.csv"]
     assert forked == serial
     assert json.loads(serial["findings.json"])["findings"]  # the comparison is not of empty reports
+
+
+def test_both_processes_share_the_per_document_checks_and_give_the_same_reports(account, tmp_path, monkeypatch):
+    """Each process takes groups of documents while any are left: a slow document in one does not
+    hold the other up. Slowed down here so that both surely take part."""
+    pids = tmp_path / "pids"
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert _scan(account, one, 1)[0] == 1
+    monkeypatch.setattr(engine, "run_policy_checks", _recording_pid(_slowed(engine.run_policy_checks, 0.002), pids))
+    assert _scan(account, two, 2)[0] == 1
+    ran_in = pids.read_text().split()
+    assert str(os.getpid()) in ran_in and set(ran_in) - {str(os.getpid())}
+    assert _without_run_times(two) == _without_run_times(one)
+
+
+def _contexts(*documents):
+    return [types.SimpleNamespace(policy=d) for d in documents]
+
+
+def test_document_pieces_keep_every_holder_of_a_document_together_in_order():
+    a, b, c, d = object(), object(), object(), object()
+    contexts = _contexts(a, b, a, c, b, a, d)
+    pieces = engine._document_pieces(contexts, 2)
+    assert sorted(p for piece in pieces for p in piece) == list(range(len(contexts)))
+    for document in (a, b, c, d):
+        holders = [p for p, ctx in enumerate(contexts) if ctx.policy is document]
+        assert any(piece_holders == holders for piece in pieces
+                   if (piece_holders := [p for p in piece if contexts[p].policy is document]))
+    assert len(pieces) == 2
+
+
+@pytest.mark.parametrize("documents, asked, expected", [(100, 24, 24), (5, 24, 5), (0, 24, 0), (7, 1, 1)])
+def test_document_pieces_are_about_as_many_as_asked_and_never_empty(documents, asked, expected):
+    pieces = engine._document_pieces(_contexts(*(object() for _ in range(documents))), asked)
+    assert len(pieces) == expected and all(pieces)
 
 
 @pytest.mark.parametrize("broken", [html_report, csv_report], ids=["in the worker", "in the parent"])
@@ -118,9 +167,9 @@ def test_the_side_free_first_runs_the_shared_checks(account, tmp_path, monkeypat
     """The account-wide checks that do not read the access go to whichever process is free first;
     the reports are the same either way."""
     import dataclasses
-    import time
 
     import auditor.access as access
+    import auditor.forked as forked
     import auditor.registry as registry
 
     pids = tmp_path / "pids"
@@ -131,17 +180,10 @@ def test_the_side_free_first_runs_the_shared_checks(account, tmp_path, monkeypat
                         dataclasses.replace(shadow, scan_func=_recording_pid(shadow.scan_func, pids)))
     monkeypatch.setattr(registry, "_sorted_cache", None)
 
-    def slowed(func):
-        def wrapper(*args, **kwargs):
-            time.sleep(1.0)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    if slow == "worker":
-        monkeypatch.setattr(engine, "_document_findings", slowed(engine._document_findings))
+    if slow == "worker":  # it starts late: this process, done with the access, takes the checks first
+        monkeypatch.setattr(engine, "run_soon", lambda func, fork: forked.run_soon(_slowed(func), fork=fork))
     else:
-        monkeypatch.setattr(access, "compute_access", slowed(access.compute_access))
+        monkeypatch.setattr(access, "compute_access", _slowed(access.compute_access))
     assert _scan(account, two, 2)[0] == 1
     ran_in = pids.read_text().split()
     assert len(ran_in) == 1
