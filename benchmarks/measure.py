@@ -14,7 +14,7 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -87,6 +87,19 @@ def run_measured(cmd: Sequence[str], log: Path, *, cwd: Path | None = None, env:
     peak_kb = max(usage.ru_maxrss, sampler.peak_kb)
     tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
     return Measurement(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, proc.returncode, tail)
+
+
+def median_of(runs: Sequence[Measurement], ok_codes: Sequence[int] = (0,)) -> Measurement:
+    """The run with the median wall time (the slower middle one of an even count), with the highest
+    peak memory of all runs: a repeated timing on a shared machine is summed up by its typical run,
+    and memory by its worst. A failed run is returned as it is, so that the failure shows."""
+    if not runs:
+        raise ValueError("no runs to summarise")
+    failed = [r for r in runs if r.returncode not in ok_codes]
+    if failed:
+        return failed[0]
+    middle = sorted(runs, key=lambda r: r.wall_s)[len(runs) // 2]
+    return replace(middle, peak_mb=max(r.peak_mb for r in runs))
 
 
 def json_load_seconds(path: Path, repeat: int = 3) -> tuple[float, float]:

@@ -27,6 +27,8 @@ class SizeResult:
     stages: dict = field(default_factory=dict)
     cloudsplaining: Measurement | None = None
     profile_path: str = ""
+    scan_walls: tuple[float, ...] = ()  # every timed run's wall seconds, in the order run
+    cloudsplaining_walls: tuple[float, ...] = ()
 
     @property
     def time_target_s(self) -> float:
@@ -68,6 +70,10 @@ def _x(ratio: float | None) -> str:
     return "–" if ratio is None else f"{ratio:.1f}x"
 
 
+def _runs(walls: tuple[float, ...], digits: int) -> str:
+    return " / ".join(f"{w:.{digits}f}" for w in walls) or "–"
+
+
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -77,26 +83,33 @@ def render_markdown(results: list[SizeResult], header: list[str], notes: list[st
     seen = {label for r in results for label, sec in r.stage_seconds().items() if sec >= MIN_COLUMN_S}
     stage_cols = [label for label in STAGE_ORDER if label in seen]
     with_cs = any(r.cloudsplaining is not None for r in results)
+    repeated = any(len(r.scan_walls) > 1 or len(r.cloudsplaining_walls) > 1 for r in results)
     columns = (["principals", "file MB", "json.load s"] + [f"{c} s" for c in stage_cols]
-               + ["in-process CPU s", "auditor s", "auditor CPU s", "peak MB"])
+               + ["in-process CPU s", "auditor s", "auditor CPU s", "peak MB"] + (["auditor runs s"] if repeated else []))
     if with_cs:
-        columns += ["cloudsplaining s", "cloudsplaining CPU s", "cloudsplaining peak MB", "speedup", "speedup CPU"]
+        columns += ["cloudsplaining s", "cloudsplaining CPU s", "cloudsplaining peak MB"]
+        columns += (["cloudsplaining runs s"] if repeated else []) + ["speedup", "speedup CPU"]
     lines = [*(f"{h}  " for h in header), "", _row(columns), _row(["---:"] * len(columns))]
     for r in results:
         seconds = r.stage_seconds()
         cells = [f"{r.principals:,}", _s(r.file_mb, 1), _s(r.json_load_s)]
         cells += [_s(seconds.get(c)) for c in stage_cols]
         cells += [_s(r.stages.get("cpu_s")), _s(r.scan.wall_s), _s(r.scan.cpu_s), _s(r.scan.peak_mb, 0)]
+        cells += [_runs(r.scan_walls, 2)] if repeated else []
         if with_cs:
             cs = r.cloudsplaining
-            cells += [_s(cs.wall_s if cs else None, 1), _s(cs.cpu_s if cs else None, 1),
-                      _s(cs.peak_mb if cs else None, 0), _x(r.speedup()), _x(r.speedup(cpu=True))]
+            cells += [_s(cs.wall_s if cs else None, 1), _s(cs.cpu_s if cs else None, 1), _s(cs.peak_mb if cs else None, 0)]
+            cells += [_runs(r.cloudsplaining_walls, 1)] if repeated else []
+            cells += [_x(r.speedup()), _x(r.speedup(cpu=True))]
         lines.append(_row(cells))
     lines += ["", "Stage columns are CPU seconds in one in-process run with `--jobs 1`; stages nest (analyse"
               " includes checks and access). CPU seconds are steadier than wall time when the machine is shared."
               " The timed `auditor` run uses the default `--jobs 0`: a forked worker up to"
               f" {AUTO_WORKER_MAX_PRINCIPALS:,} principals"
-              " (its CPU is in `auditor CPU s`, its memory in `peak MB`, summed by proportional set size).", "",
+              " (its CPU is in `auditor CPU s`, its memory in `peak MB`, summed by proportional set size)."
+              + (" Where a tool ran more than once (the two taking turns), its columns show the run with the"
+                 " median wall time, `peak MB` the highest of all its runs, and `runs s` every run's wall time"
+                 " in the order run; the speedups compare the median runs." if repeated else ""), "",
               "Targets (design.md section 8): time <= 3 x json.load + 20 s; peak memory <= 4 x file size + 300 MB;"
               " at least 10x faster than cloudsplaining.", ""]
     lines += [_verdict(r) for r in results]
