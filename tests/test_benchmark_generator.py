@@ -115,10 +115,27 @@ def test_harness_measures_a_child_process_peak_memory(tmp_path):
     from benchmarks.measure import run_measured
 
     code = "import time; block = bytearray(150 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.2)"
-    measured = run_measured([sys.executable, "-c", code], tmp_path / "child.log")
-    assert measured.returncode == 0
-    assert 150 <= measured.peak_mb < 400
-    assert measured.wall_s >= 0.2
+    for sampled in (True, False):  # unsampled (timed runs): the kernel's ru_maxrss alone
+        measured = run_measured([sys.executable, "-c", code], tmp_path / "child.log", sample_tree=sampled)
+        assert measured.returncode == 0
+        assert 150 <= measured.peak_mb < 400
+        assert measured.wall_s >= 0.2
+
+
+def test_harness_sums_a_forked_workers_memory_only_when_sampling(tmp_path):
+    import sys
+
+    from benchmarks.measure import run_measured
+
+    # Parent and child each write 120 MB of their own: ru_maxrss sees one process, the sampler both.
+    code = ("import os, time\n"
+            "pid = os.fork()\n"
+            "block = bytearray(120 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.5)\n"
+            "os._exit(0) if pid == 0 else os.waitpid(pid, 0)")
+    sampled = run_measured([sys.executable, "-c", code], tmp_path / "tree.log")
+    single = run_measured([sys.executable, "-c", code], tmp_path / "one.log", sample_tree=False)
+    assert sampled.returncode == single.returncode == 0
+    assert sampled.peak_mb >= 230 and 120 <= single.peak_mb < 230
 
 
 def test_offline_loader_accepts_the_file(gaad50, doc50):
