@@ -1,10 +1,10 @@
 """Timing and peak memory of one command, and the `json.load` baseline.
 
-Peak memory is the larger of two readings: the kernel's maximum resident set of the child (wait4's
-ru_maxrss, exact but per process) and a sampled sum over the child's whole process tree (catches
-forked workers, which ru_maxrss would report one process at a time). The sum adds each process's
-proportional set size (a page shared by n processes counts 1/n in each): a forked child shares the
-parent's pages until either writes to them, and adding resident sets would count those twice.
+Peak memory is the larger of two sampled readings: the command's own resident high-water mark
+(VmHWM, which the kernel keeps per process) and, where asked, a sum over the command's whole process
+tree (catches forked workers, which a per-process figure reports one process at a time). The sum adds
+each process's proportional set size (a page shared by n processes counts 1/n in each): a forked child
+shares the parent's pages until either writes to them, and adding resident sets would count those twice.
 """
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def _hwm_kb(pid: int) -> int:
+    """The process's own resident high-water mark. Unlike wait4's ru_maxrss, which starts from the
+    resident size of the process that spawned it (Linux carries it over at exec: a command started
+    by a 400 MB test runner reports at least 400 MB), and cheap: the kernel keeps it as a counter."""
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    return 0
+
+
 def tree_pss_kb(pid: int) -> int:
     total, stack = 0, [pid]
     while stack:
@@ -57,41 +69,48 @@ def tree_pss_kb(pid: int) -> int:
     return total
 
 
-class _TreeSampler(threading.Thread):
-    def __init__(self, pid: int):
+class _Sampler(threading.Thread):
+    """Peak memory of a running process: its own high-water mark, and with `tree` the sum of the
+    proportional set sizes of it and its descendants (a forked worker's pages shared with its parent
+    count once). The sum is costly to take (see run_measured), the high-water mark is not."""
+
+    def __init__(self, pid: int, tree: bool):
         super().__init__(daemon=True)
-        self.pid, self.peak_kb = pid, 0
+        self.pid, self.tree, self.peak_kb = pid, tree, 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
+            self.sample()
             self.stop.wait(SAMPLE_EVERY_S)
+
+    def sample(self) -> None:
+        self.peak_kb = max(self.peak_kb, _hwm_kb(self.pid), tree_pss_kb(self.pid) if self.tree else 0)
 
 
 def run_measured(cmd: Sequence[str], log: Path, *, cwd: Path | None = None, env: dict | None = None,
                  sample_tree: bool = True) -> Measurement:
     """Runs `cmd` with stdout and stderr going to `log`; wall time includes interpreter start-up.
 
-    `sample_tree` False: peak memory is ru_maxrss alone (one process's), and the run is not slowed
-    by the sampler: reading a process's smaps_rollup walks its page tables under its memory-map
-    lock, and 50 times a second that cost a 5,000-principal scan 8-15% of its wall time."""
+    Peak memory is the command's own resident high-water mark, sampled; with `sample_tree`, at
+    least the process tree's summed proportional set size. Timed runs leave the sum out: reading a
+    process's smaps_rollup walks its page tables under its memory-map lock, and 50 times a second
+    that cost a 5,000-principal scan 8-15% of its wall time. Where /proc cannot be read, wait4's
+    ru_maxrss stands in."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env,
                                 stdin=subprocess.DEVNULL)
-        sampler = _TreeSampler(proc.pid)
-        if sample_tree:
-            sampler.start()
+        sampler = _Sampler(proc.pid, sample_tree)
+        sampler.start()
         # wait4 reaps the child and gives its own rusage (RUSAGE_CHILDREN would mix in earlier children).
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         sampler.stop.set()
-        if sample_tree:
-            sampler.join()
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    peak_kb = max(usage.ru_maxrss, sampler.peak_kb)
+    peak_kb = sampler.peak_kb or usage.ru_maxrss
     tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
     return Measurement(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, proc.returncode, tail)
 

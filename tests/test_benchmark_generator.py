@@ -115,7 +115,9 @@ def test_harness_measures_a_child_process_peak_memory(tmp_path):
     from benchmarks.measure import run_measured
 
     code = "import time; block = bytearray(150 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.2)"
-    for sampled in (True, False):  # unsampled (timed runs): the kernel's ru_maxrss alone
+    ballast = bytearray(300 * 1024 * 1024)  # this process is large: the child's figure must not start from it
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    for sampled in (True, False):  # without the tree (timed runs): the command's own high-water mark
         measured = run_measured([sys.executable, "-c", code], tmp_path / "child.log", sample_tree=sampled)
         assert measured.returncode == 0
         assert 150 <= measured.peak_mb < 400
@@ -127,7 +129,7 @@ def test_harness_sums_a_forked_workers_memory_only_when_sampling(tmp_path):
 
     from benchmarks.measure import run_measured
 
-    # Parent and child each write 120 MB of their own: ru_maxrss sees one process, the sampler both.
+    # Parent and child each write 120 MB of their own: the high-water mark is one process's, the tree's sum both.
     code = ("import os, time\n"
             "pid = os.fork()\n"
             "block = bytearray(120 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.5)\n"
