@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from operator import itemgetter
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from auditor.forked import Claims, fork_available, run_soon

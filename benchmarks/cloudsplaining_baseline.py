@@ -38,5 +38,5 @@ def scan(exe: Path, gaad: Path, work: Path) -> Measurement:
     shutil.rmtree(report_dir, ignore_errors=True)
     report_dir.mkdir(parents=True)  # it refuses an output directory that does not exist
     cmd = [str(exe), "scan", "--input-file", str(gaad), "--output", str(report_dir), "--skip-open-report"]
-    # One process: ru_maxrss is its peak, and it is timed without the sampler, as auditor is.
+    # One process: its own high-water mark is its peak, so it is timed without the tree's sum, as auditor is.
     return run_measured(cmd, work / "cloudsplaining.log", sample_tree=False)
