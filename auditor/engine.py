@@ -326,14 +326,14 @@ def _document_pieces(contexts: Sequence[PolicyContext], pieces: int) -> list[lis
     holders: dict[int, list[int]] = {}
     for position, ctx in enumerate(contexts):
         holders.setdefault(id(ctx.policy), []).append(position)
-    weight = {doc: FIRST_HOLDER_WEIGHT + len(found) - 1 for doc, found in holders.items()}
-    target = sum(weight.values()) / max(pieces, 1)
+    # A document weighs FIRST_HOLDER_WEIGHT for its first holder and 1 for each other one.
+    target = (len(holders) * (FIRST_HOLDER_WEIGHT - 1) + len(contexts)) / max(pieces, 1)
     groups: list[list[int]] = []
     current: list[int] = []
     load = 0
-    for doc, found in holders.items():
+    for found in holders.values():
         current.extend(found)
-        load += weight[doc]
+        load += FIRST_HOLDER_WEIGHT - 1 + len(found)
         if load >= target * (len(groups) + 1):  # cut where the running total passes each share
             groups.append(current)
             current = []

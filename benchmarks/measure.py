@@ -39,25 +39,25 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _pss_kb(pid: int) -> int:
+def _proc_kb(pid: int, name: str, field: str) -> int:
+    """A kB figure from /proc/PID/NAME (0 when the process is gone or /proc is absent)."""
     with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        with open(f"/proc/{pid}/{name}", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("Pss:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     return 0
+
+
+def _pss_kb(pid: int) -> int:
+    return _proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 def _hwm_kb(pid: int) -> int:
     """The process's own resident high-water mark. Unlike wait4's ru_maxrss, which starts from the
     resident size of the process that spawned it (Linux carries it over at exec: a command started
     by a 400 MB test runner reports at least 400 MB), and cheap: the kernel keeps it as a counter."""
-    with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    return 0
+    return _proc_kb(pid, "status", "VmHWM:")
 
 
 def tree_pss_kb(pid: int) -> int:
@@ -81,11 +81,8 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.sample()
+            self.peak_kb = max(self.peak_kb, _hwm_kb(self.pid), tree_pss_kb(self.pid) if self.tree else 0)
             self.stop.wait(SAMPLE_EVERY_S)
-
-    def sample(self) -> None:
-        self.peak_kb = max(self.peak_kb, _hwm_kb(self.pid), tree_pss_kb(self.pid) if self.tree else 0)
 
 
 def run_measured(cmd: Sequence[str], log: Path, *, cwd: Path | None = None, env: dict | None = None,
