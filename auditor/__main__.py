@@ -1,5 +1,3 @@
-import sys
+from auditor.cli import entry
 
-from auditor.cli import main
-
-sys.exit(main())
+entry()

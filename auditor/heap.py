@@ -11,7 +11,29 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from typing import Iterator
+from typing import Any, Iterator
+
+# Objects kept until the process ends (see leave_to_exit); a list only while the console entry
+# point is the caller, so that in-process callers (tests, embedding) free what they make.
+_left: list[Any] | None = None
+
+
+def end_without_teardown() -> None:
+    """Called by the console entry point, which ends the process with os._exit once the command
+    returns: from then on leave_to_exit keeps what it is given instead of letting it be freed."""
+    global _left
+    _left = []
+
+
+def leave_to_exit(*objects: Any) -> None:
+    """Keep a finished scan's objects alive to the end of the process, when the command line runs.
+
+    Freeing millions of objects one reference at a time, and then the interpreter's own teardown,
+    cost 0.08 s of a 2.3 s scan of 5,000 principals and more with size, for memory the operating
+    system takes back at once when the process ends. Everything a user sees is written (reports
+    renamed into place, streams flushed) before that end."""
+    if _left is not None:
+        _left.extend(objects)
 
 
 @contextlib.contextmanager

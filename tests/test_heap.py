@@ -52,3 +52,54 @@ def test_what_was_made_while_paused_is_not_walked_again():
     with cycle_collection_paused():
         made = [[i] for i in range(1000)]
     assert gc.get_freeze_count() >= before + len(made)
+
+
+def test_in_process_callers_keep_nothing_alive(tmp_path):
+    """Tests and embedders call main(): a finished scan's objects are theirs to free."""
+    import weakref
+
+    from auditor import heap
+    from auditor.commands import scan
+
+    kept = []
+    real = scan.summary_line
+
+    def spy(result, written, unreadable=0):
+        kept.append(weakref.ref(result))
+        return real(result, written, unreadable)
+
+    from auditor.cli import main
+
+    scan.summary_line = spy
+    try:
+        assert main(["scan", "--demo", "--output-dir", str(tmp_path), "--format", "json", "--quiet"]) == 1
+    finally:
+        scan.summary_line = real
+    assert heap._left is None
+    gc.collect()
+    assert all(ref() is None for ref in kept)
+
+
+def test_the_command_line_keeps_the_scan_to_the_end_and_exits_with_its_code(tmp_path):
+    """`python -m auditor` ends with os._exit: the exit code, every report and all of stdout and
+    stderr must still be there (stdout a pipe, so block-buffered: an unflushed line would be lost)."""
+    import csv
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    run = subprocess.run([sys.executable, "-m", "auditor", "scan", "--demo", "--output-dir", str(tmp_path),
+                          "--format", "json,csv"], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 1  # the demo account has findings above the default threshold
+    assert "findings" in run.stderr and str(tmp_path) in run.stderr
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert document["summary"]["total"] == len(document["findings"]) > 0
+    with open(tmp_path / "findings.csv", encoding="utf-8", newline="") as fh:
+        assert len(list(csv.reader(fh))) == len(document["findings"]) + 1
+
+    listing = subprocess.run([sys.executable, "-m", "auditor", "checks", "--format", "json"],
+                             capture_output=True, text=True, timeout=60, env=env)
+    assert listing.returncode == 0
+    assert len(json.loads(listing.stdout)) > 30  # the whole catalog: buffered stdout was flushed before the exit

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.collect.snapshot import utc_now
     from auditor.commands.config_cmd import check_names
     from auditor.forked import wants_worker
-    from auditor.heap import cycle_collection_paused
+    from auditor.heap import cycle_collection_paused, leave_to_exit
     from auditor.pipeline import analyse, exit_code
     from auditor.report import report_formats, write_reports
 
@@ -173,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
             record_run(args.history, result)
             result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
         written = write_reports(result, output_dir, formats, fork=fork)
+        leave_to_exit(result, inventory)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)
     return int(exit_code(result, fail_on, args.fail_on_new or config.output.fail_on_new))
