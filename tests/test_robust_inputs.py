@@ -321,6 +321,38 @@ def test_a_decoded_object_is_never_longer_than_the_text_it_came_from():
         assert json_length_over(json.loads(text), len(text)) is None, text
 
 
+def test_compact_json_is_never_more_than_twice_the_repr():
+    # What lets the inventory builder skip the size walk for a decoded document (it has the repr).
+    values = [ALLOW_ALL, _huge_resource_policy(10), {"a": [1, True, None, 2.5e10, {"k": ["v", {}]}], "": []},
+              {"q": '"' * 50}, {"c": "".join(map(chr, range(32))) * 3}, {"s": "\\'\"\x7f\u2028\ud800é"},
+              ['"', "'", False, -0.0, 10**30], {}, [], '"""']
+    for value in values:
+        assert len(json.dumps(value, ensure_ascii=False, separators=(",", ":"))) <= 2 * len(repr(value)), value
+
+
+def test_the_builder_refuses_exactly_the_decoded_documents_the_parser_refuses(tmp_path):
+    """The builder hands parse_policy a bound (twice the repr) that skips the size walk: the
+    documents refused must be the same as without it, around the limit and with escapes."""
+    from auditor.collect.inventory_builder import build_inventory
+    from auditor.collect.offline import load_inputs
+
+    def document(filler: str) -> dict:
+        return {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + filler}]}
+
+    fillers = {"plain-under": "a" * (MAX_DOCUMENT_BYTES - 200), "plain-over": "a" * (MAX_DOCUMENT_BYTES + 10),
+               "quotes": '"' * (MAX_DOCUMENT_BYTES // 2 + 10), "controls": "\x01" * (MAX_DOCUMENT_BYTES // 3)}
+    users = [{"UserName": name, "UserId": f"AIDA{i}", "Arn": f"arn:aws:iam::{ACCOUNT}:user/{name}", "Path": "/",
+              "UserPolicyList": [{"PolicyName": name, "PolicyDocument": document(filler)}]}
+             for i, (name, filler) in enumerate(fillers.items())]
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps({"UserDetailList": users}), encoding="utf-8")
+    inventory = build_inventory(load_inputs([str(path)]))
+    usable = {p.name: p.inline_policies[0].policy.usable for p in inventory.principals}
+    assert usable == {name: parse_policy(document(filler)).usable for name, filler in fillers.items()}
+    assert usable["plain-under"] and not usable["plain-over"]
+
+
 def test_batch_policy_over_the_limit_is_an_error_line():
     from auditor.evaluate.batch import BatchRunner
 

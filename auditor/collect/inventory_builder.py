@@ -66,7 +66,10 @@ class _Builder:
             key = repr(document)  # faithful for JSON-decoded data, and twice as fast as json.dumps
             policy = self._decoded_cache.get(key)
             if policy is None:
-                policy = self._decoded_cache[key] = parse_policy(document)
+                # Compact JSON never takes more than twice the characters of a decoded value's
+                # repr (at worst `"` -> `\"`; structure and keywords take fewer): a bound that
+                # spares parse_policy its walk measuring the document against the size limit.
+                policy = self._decoded_cache[key] = parse_policy(document, source_length=2 * len(key))
             return policy
         return parse_policy(document)  # not an object: the parser says so, as a finding
 

@@ -43,9 +43,10 @@ def parse_policy(raw: Any, *, with_positions: bool = False, source_length: int |
 
     An already-decoded dict (offline GAAD files, where the AWS CLI decoded the text) is accepted,
     and marked `raw_text_available=False`: its duplicate keys were lost before we saw it.
-    `source_length` is the length of the JSON text such an object was decoded from, when the
-    caller has it: no object is longer as compact JSON than its text, so within the size limit
-    the walk that measures the object is skipped.
+    `source_length` bounds such an object's length as compact JSON, when the caller has a bound:
+    the length of the text it was decoded from (no object is longer as compact JSON than its
+    text), or twice its repr (see inventory_builder). Within the size limit the walk that
+    measures the object is skipped.
     """
     if isinstance(raw, (str, bytes, bytearray)):
         text, err = decode_text(raw)
