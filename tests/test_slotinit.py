@@ -17,7 +17,7 @@ def _plain_twin(cls):
     return dataclasses.make_dataclass(cls.__name__, fields, frozen=True, slots=True)
 
 
-@pytest.mark.parametrize("cls", [Statement, Policy, ConditionClause, ActionAccess])
+@pytest.mark.parametrize("cls", [Statement, Policy, ConditionClause])
 def test_signature_matches_the_generated_init(cls):
     twin = _plain_twin(cls)
     assert str(inspect.signature(cls.__init__)) == str(inspect.signature(twin.__init__))
@@ -36,18 +36,31 @@ def test_positional_keyword_and_default_arguments_store_every_field():
 
 def test_missing_or_unknown_arguments_fail_as_before():
     with pytest.raises(TypeError):
-        ActionAccess("a:b", "Write", Reach.ALL)  # type: ignore[call-arg]
+        ConditionClause("StringEquals", "aws:SourceAccount")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        ActionAccess("a:b", "Write", Reach.ALL, (), False, bogus=1)  # type: ignore[call-arg]
+        ConditionClause("StringEquals", "aws:SourceAccount", ("1",), "StringEquals", False, SetOperator.NONE,
+                        bogus=1)  # type: ignore[call-arg]
 
 
 def test_still_frozen_hashable_and_picklable():
-    row = ActionAccess("ses:SendEmail", "Write", Reach.SOME, ("arn:x",), True, ("c",), ("p s",))
+    clause = ConditionClause("StringEquals", "aws:SourceAccount", ("1",), "StringEquals", False, SetOperator.NONE)
     with pytest.raises(dataclasses.FrozenInstanceError):
+        clause.key = "other"  # type: ignore[misc]
+    same = ConditionClause("StringEquals", "aws:SourceAccount", ("1",), "StringEquals", False, SetOperator.NONE)
+    assert clause == same and hash(clause) == hash(same)
+    assert pickle.loads(pickle.dumps(clause)) == clause
+
+
+def test_action_rows_are_immutable_typed_values():
+    """ActionAccess is a named tuple (made in C by the million): still immutable, by value, picklable."""
+    row = ActionAccess("ses:SendEmail", "Write", Reach.SOME, ("arn:x",), True, ("c",), ("p s",))
+    with pytest.raises(AttributeError):
         row.action = "other"  # type: ignore[misc]
     same = ActionAccess("ses:SendEmail", "Write", Reach.SOME, ("arn:x",), True, ("c",), ("p s",))
-    assert row == same and hash(row) == hash(same)
-    assert pickle.loads(pickle.dumps(row)) == row
+    assert row == same and hash(row) == hash(same) and pickle.loads(pickle.dumps(row)) == row
+    assert ActionAccess("a:b", "List", Reach.ALL, (), False) == ("a:b", "List", Reach.ALL, (), False, (), ())
+    with pytest.raises(TypeError):
+        ActionAccess("a:b", "Write", Reach.ALL)  # type: ignore[call-arg]
 
 
 def test_refuses_classes_it_cannot_serve_exactly():
