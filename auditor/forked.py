@@ -12,6 +12,7 @@ calling process, first, with the same outcome.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -76,6 +77,7 @@ class Forked(Generic[T]):
     and reaped when the block ends."""
 
     def __init__(self, func: Callable[[], T]) -> None:
+        reap_ended()
         for stream in (sys.stdout, sys.stderr):
             # A log line written by the child flushes its copy of the buffer: the parent's pending
             # text would come out twice.
@@ -100,11 +102,12 @@ class Forked(Generic[T]):
             raise RuntimeError("the worker's result was already taken")
         with os.fdopen(self._read_fd, "rb") as pipe:
             self._read_fd = None
-            payload = pipe.read()  # until the child closes its end: it has exited or died
-        _, status = os.waitpid(self.pid, 0)
+            payload = pipe.read()  # until the child closes its end: it has answered, or died
         if not payload:
+            _, status = os.waitpid(self.pid, 0)
             raise ChildFailed(f"worker process {self.pid} ended without an answer "
                               f"(exit status {os.waitstatus_to_exitcode(status)})")
+        _reap_later(self.pid)
         try:
             ok, value = pickle.loads(payload)
         except Exception as exc:  # e.g. an exception class whose constructor pickle cannot call again
@@ -128,6 +131,33 @@ class Forked(Generic[T]):
 
     def __exit__(self, *exc_info: object) -> None:
         self.cancel()
+
+
+# Children that have answered and are exiting. The kernel takes a child's memory down before it
+# can be reaped (8-10 ms for a scan's copy of the heap): nobody waits for that. Each is reaped
+# once it is gone, when the next child starts, or when the interpreter exits; the command line
+# ends with os._exit, and the system reaps what is left.
+_ending: list[int] = []
+_reaped_at_exit: list[bool] = []  # one entry once the exit hook is registered
+
+
+def _reap_later(pid: int) -> None:
+    if not _reaped_at_exit:
+        atexit.register(reap_ended, wait=True)
+        _reaped_at_exit.append(True)
+    _ending.append(pid)
+    reap_ended()
+
+
+def reap_ended(wait: bool = False) -> None:
+    """Reap the children that have answered and since exited (all of them, waiting, if `wait`)."""
+    for pid in list(_ending):
+        try:
+            done, _ = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        except ChildProcessError:  # reaped by someone else (a SIGCHLD handler, a wait() of the caller)
+            done = pid
+        if done:
+            _ending.remove(pid)
 
 
 def _run_child(func: Callable[[], object], write_fd: int) -> None:

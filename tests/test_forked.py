@@ -25,6 +25,12 @@ def _raise_unrebuildable():
     raise Unrebuildable("first", "second")
 
 
+@pytest.fixture(autouse=True)
+def no_children_left_from_earlier_tests():
+    forked.reap_ended(wait=True)  # answered children are reaped lazily (see the reaping test)
+    yield
+
+
 def _gone():
     return not any(True for _ in _children())
 
@@ -45,6 +51,7 @@ def test_the_answer_comes_from_another_process():
         pid, numbers = pending.result()
     assert pid == pending.pid != os.getpid()
     assert numbers == list(range(100_000))  # larger than a pipe's buffer
+    forked.reap_ended(wait=True)  # answered children are reaped without anyone waiting (see below)
     assert _gone()
 
 
@@ -78,6 +85,30 @@ def test_a_child_that_dies_is_a_clear_error():
         with pytest.raises(ChildFailed, match="ended without an answer"):
             pending.result()
     assert _gone()
+
+
+@linux_only
+def test_an_answered_child_is_reaped_without_waiting_for_its_exit():
+    """result() returns with the answer, without waiting for the kernel to take the child's memory
+    down; the child is reaped once it is gone: when the next child starts, or by the exit hook."""
+    first = Forked(lambda: 1)
+    assert first.result() == 1
+    deadline = time.monotonic() + 10
+    while first.pid in forked._ending and not _zombie(first.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # until it has exited
+    second = Forked(lambda: 2)  # reaps what has exited
+    assert first.pid not in forked._ending and not _zombie(first.pid)
+    assert second.result() == 2
+    forked.reap_ended(wait=True)  # what the exit hook does
+    assert forked._ending == [] and _gone()
+
+
+def _zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
 
 
 @linux_only

@@ -103,3 +103,20 @@ def test_the_command_line_keeps_the_scan_to_the_end_and_exits_with_its_code(tmp_
                              capture_output=True, text=True, timeout=60, env=env)
     assert listing.returncode == 0
     assert len(json.loads(listing.stdout)) > 30  # the whole catalog: buffered stdout was flushed before the exit
+
+
+def test_the_command_line_reaps_its_workers_before_it_ends(tmp_path):
+    """Answered workers are reaped lazily; the command still reaps them all before os._exit, so a
+    benchmark or scheduler that waits for it counts their CPU time."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys, auditor.forked as forked, auditor.cli as cli\n"
+            "real_exit = os._exit\n"
+            "os._exit = lambda status: real_exit(status if not forked._ending else 99)\n"
+            "sys.argv = ['auditor', 'scan', '--demo', '--jobs', '2', '--quiet', '--output-dir', sys.argv[1],"
+            " '--format', 'json,csv']\n"
+            "cli.entry()\n")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr  # the demo's findings; 99 would mean a worker left unreaped
+    assert (tmp_path / "findings.json").exists() and (tmp_path / "findings.csv").exists()
