@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -208,6 +207,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         path = os.environ.get(ENV_CONFIG) or None
     if path is None:
         return _apply_env(Config())
+    import tomllib  # here: a run without a config file does not need the parser
+
     p = Path(path)
     raw = read_bytes(p, "config", UsageError)
     try:

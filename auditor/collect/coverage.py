@@ -5,20 +5,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
-from typing import Iterable, Sequence
-
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from auditor.collect.allowlist import ForbiddenOperation
 from auditor.model.inventory import CoverageEntry, CoverageStatus
 from auditor.suppress import glob_match
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 GLOBAL = "global"
 
@@ -60,6 +54,10 @@ def error_code_and_message(exc: ClientError) -> tuple[str, str]:
 
 def classify(exc: BaseException) -> tuple[CoverageStatus, str]:
     """Coverage status and a one-line error text for an exception raised by a boto3 call."""
+    # Imported here: an offline scan reads coverage but never classifies an AWS error.
+    from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                     EndpointConnectionError, ReadTimeoutError)
+
     if isinstance(exc, ClientError):
         code, message = error_code_and_message(exc)
         text = f"{code}: {message}" if message else code
