@@ -260,12 +260,14 @@ class ScanContext:
 
 
 def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection,
-                         scan_ctx: ScanContext | None = None, *, fork: bool = False) -> list[Finding]:
+                         scan_ctx: ScanContext | None = None, *, fork: bool = False,
+                         aside: Callable[[], object] | None = None) -> list[Finding]:
     """`scan_ctx`: pass one to read its `access` afterwards without computing it twice.
 
     `fork`: a forked child (auditor.forked) starts on the checks that do not read the access while
     this process computes the access and runs the checks that read it, then joins the child. The
-    findings are the same."""
+    findings are the same. `aside`: work only this process can usefully do (what a later fork of it
+    should inherit), done then, before it takes its share of the rest; a worker takes a piece more."""
     scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
@@ -308,6 +310,8 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     pack = functools.partial(pickle.dumps, protocol=pickle.HIGHEST_PROTOCOL)
     with Claims(order) as claims, run_soon(functools.partial(claimed, claims, pack), fork=True) as pending:
         on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
+        if aside is not None:
+            aside()
         done = claimed(claims)
         done.update((i, pickle.loads(packed)) for i, packed in pending.result().items())
     # Put back in the order one process gives them (documents in context order, then the

@@ -41,6 +41,7 @@ def analyse(
     started: str | None = None,
     notes: Sequence[str] = (),
     fork: bool = False,
+    aside: Callable[[], object] | None = None,
 ) -> ScanResult:
     started = started or utc_now()
     today = today or dt.datetime.now(dt.timezone.utc).date()
@@ -53,7 +54,7 @@ def analyse(
              len(inventory.ses_identities), len(inventory.pinpoint_projects))
     clock = time.perf_counter()
     scan_ctx = ScanContext(inventory, config.options)
-    findings = run_inventory_checks(inventory, config.options, selection, scan_ctx, fork=fork)
+    findings = run_inventory_checks(inventory, config.options, selection, scan_ctx, fork=fork, aside=aside)
     # Effective access, computed once and shared with IAM009: one row per principal for reports.
     principals = scan_ctx.access.principals
     clear_caches()  # the analysis caches hold every policy: release them before the reports are built

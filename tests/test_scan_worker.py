@@ -189,3 +189,33 @@ def test_the_side_free_first_runs_the_shared_checks(account, tmp_path, monkeypat
     assert len(ran_in) == 1
     assert (ran_in[0] == str(os.getpid())) == (slow == "worker")
     assert _without_run_times(two) == _without_run_times(one)
+
+
+def test_the_forked_format_is_prepared_by_the_main_process_during_the_checks(account, tmp_path, monkeypatch):
+    """The HTML child inherits jinja2 and the compiled page from the main process, which prepares
+    them after the access (while the worker goes on with the checks) instead of the child starting
+    with them; only the format that goes to the child is prepared, and only when there is a fork."""
+    from auditor import report
+
+    prepared: list[str] = []
+    monkeypatch.setattr(report.Formatter, "warm_up", lambda self: prepared.append(self.name))
+    report.warm_up(["csv", "html", "json"], fork=True)
+    report.warm_up(["csv", "html"], fork=False)
+    report.warm_up(["html"], fork=True)  # nothing to share: one process writes it
+    assert prepared == ["html"]
+    monkeypatch.undo()
+
+    calls = []
+    real = engine.run_inventory_checks
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("aside"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_inventory_checks", spy)
+    monkeypatch.setattr("auditor.pipeline.run_inventory_checks", spy)
+    html_report._page.cache_clear()
+    code, err = _scan(account, tmp_path / "out", 2)
+    assert code in (0, 1), err
+    assert calls and calls[0] is not None
+    assert html_report._page.cache_info().currsize == 1  # made here, before the report child was forked

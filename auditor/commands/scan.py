@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import sys
 from pathlib import Path
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.forked import wants_worker
     from auditor.heap import cycle_collection_paused, leave_to_exit
     from auditor.pipeline import analyse, exit_code
-    from auditor.report import report_formats, write_reports
+    from auditor.report import report_formats, warm_up, write_reports
 
     config = load_config(args.config)
     check_names(config)  # a misspelt check id in a suppression is an error, before any AWS call
@@ -166,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
         notes = snapshot.notes
         del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
         result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
-                         baseline=args.baseline, started=started, notes=notes, fork=fork)
+                         baseline=args.baseline, started=started, notes=notes, fork=fork,
+                         aside=functools.partial(warm_up, formats, fork=fork))
         if args.history:
             from auditor.history import record_run, trend
 

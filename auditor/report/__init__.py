@@ -54,6 +54,12 @@ class Formatter:
         writer: Writer = importlib.import_module(self.module).write
         writer(data, files)
 
+    def warm_up(self) -> None:
+        """Whatever this format prepares before writing (imports, a compiled template), done now."""
+        warm = getattr(importlib.import_module(self.module), "warm_up", None)
+        if warm is not None:
+            warm()
+
     def render(self, result: ScanResult) -> dict[str, bytes]:
         """This format's files in memory, keyed by file name."""
         files = MemoryFiles()
@@ -164,6 +170,21 @@ def render_reports(result: ScanResult, formats: Sequence[str]) -> dict[str, byte
     return files.contents
 
 
+def _forked_format(chosen: Sequence[Formatter], fork: bool) -> Formatter | None:
+    """The format a forked child writes: the costliest, when there is another for this process."""
+    return max(chosen, key=lambda f: f.cost) if fork and len(chosen) > 1 else None
+
+
+def warm_up(formats: Sequence[str], *, fork: bool = False) -> None:
+    """Prepare, in this process, what the format write_reports(fork=fork) will hand to a forked
+    child needs first (jinja2 and the compiled page for HTML: 0.05 s), so the child inherits it
+    ready instead of starting with it. A scan does this while its checks are shared out between
+    two processes, where it costs half as much wall time."""
+    aside = _forked_format(_chosen(formats), fork)
+    if aside is not None:
+        aside.warm_up()
+
+
 def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str], *, fork: bool = False) -> list[Path]:
     """Write the asked reports into `output_dir` (created if needed); returns the paths written.
 
@@ -175,7 +196,7 @@ def write_reports(result: ScanResult, output_dir: Path, formats: Sequence[str], 
     try:
         out.mkdir(parents=True, exist_ok=True)
         data = ReportData(result)  # what several formats derive (sorted findings...) is derived once
-        aside = max(chosen, key=lambda f: f.cost) if fork and len(chosen) > 1 else None
+        aside = _forked_format(chosen, fork)
         with _aside(aside, data, out) as pending:
             files = StagedReportFiles(out, staged)
             at = 0
@@ -224,4 +245,4 @@ def _staged(fmt: Formatter, data: ReportData, out: Path) -> list[tuple[Path, Pat
 
 
 __all__ = ["FORMATTERS", "Formatter", "MemoryFiles", "ReportFiles", "StagedReportFiles", "formatter",
-           "render_reports", "write_reports"]
+           "render_reports", "warm_up", "write_reports"]

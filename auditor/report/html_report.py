@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -130,18 +131,29 @@ def shown_notes(notes: list[str]) -> list[str]:
     return kept
 
 
+@functools.cache
+def _page() -> tuple[Any, str, str]:
+    """The compiled page template, its style sheet and its script: made once per process."""
+    env = _environment()
+    return env.get_template("report.html.j2"), env.loader.get_source(env, "report.css")[0], \
+        env.loader.get_source(env, "report.js")[0]
+
+
+def warm_up() -> None:
+    """Import jinja2 and compile the page template now (see auditor.report.warm_up)."""
+    _page()
+
+
 def write(data: ReportData, files: ReportFiles) -> None:
     result = data.result
-    env = _environment()
-    css = env.loader.get_source(env, "report.css")[0]
-    script = env.loader.get_source(env, "report.js")[0]
+    template, css, script = _page()
     info = overview(result)
     info["notes"] = shown_notes(info["notes"])
     summary = info["summary"]
     gaps = [c for c in info["coverage"] if c["status"] != "ok"]
     # The page is rendered around a placeholder for the data block, which is then streamed in its place.
     placeholder = f"\x00report-data-{secrets.token_hex(8)}\x00"
-    page = env.get_template("report.html.j2").render(
+    page = template.render(
         info=info,
         summary=summary,
         gaps=gaps,
