@@ -64,6 +64,7 @@ class Subject:
     file: str = ""
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a check yields; the engine turns it into a Finding with the subject's context."""
@@ -94,7 +95,8 @@ class CheckOptions:
     extra: Mapping[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class PolicyContext:
     """Everything a policy-scope check may look at."""
 

@@ -8,6 +8,7 @@ import pytest
 from auditor.model.access import ActionAccess, Reach
 from auditor.model.policy import ConditionClause, Effect, Policy, SetOperator, Statement
 from auditor.model.slotinit import slot_init
+from auditor.registry import Hit, PolicyContext
 
 
 def _plain_twin(cls):
@@ -17,7 +18,7 @@ def _plain_twin(cls):
     return dataclasses.make_dataclass(cls.__name__, fields, frozen=True, slots=True)
 
 
-@pytest.mark.parametrize("cls", [Statement, Policy, ConditionClause])
+@pytest.mark.parametrize("cls", [Statement, Policy, ConditionClause, Hit, PolicyContext])
 def test_signature_matches_the_generated_init(cls):
     twin = _plain_twin(cls)
     assert str(inspect.signature(cls.__init__)) == str(inspect.signature(twin.__init__))
