@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass
 
 from auditor.iam.wildcards import globs_overlap, has_wildcard
+from auditor.model.slotinit import slot_init
 
 # ${aws:username}, ${aws:PrincipalTag/team}, ${*}, ${TagKey}... : unknown until a request exists.
 VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ArnParts:
     partition: str
@@ -20,6 +22,7 @@ class ArnParts:
     resource: str
 
 
+@functools.lru_cache(maxsize=65536)  # the same ARNs come back for every statement and finding naming them
 def split_arn(text: str) -> ArnParts | None:
     """The six fields of an ARN; None when the text is not `arn:` followed by five colons."""
     if not text.startswith("arn:"):
