@@ -78,7 +78,8 @@ class RowBuilder:
             table.update(zip(actions, map(_NEW_TUPLE, repeat(ActionAccess), rows)))
             return
         for action in actions:
-            front, cells = protos[action]
+            proto = protos[action]
+            front, cells = proto[:6], proto[6]
             # Only the grants that reach the row's cells: a Deny or boundary may cut some out.
             reaching = [g for g in covering if not g.answer.any.isdisjoint(cells)]
             via = labels if len(reaching) == len(covering) else tuple(dict.fromkeys(g.label for g in reaching))
@@ -95,7 +96,8 @@ class RowBuilder:
         return found
 
     def _proto(self, action: int, covering: list[Grant], outcome: Outcome) -> tuple | None:
-        """A row but its labels (the fields before `via`, in order), and the cells it covers."""
+        """A row but its labels (the fields before `via`, in order), then the cells it covers (None
+        when only Allows are involved: then every covering grant reaches them)."""
         cells = outcome.any & self.u.action_cells[action]
         if not cells:
             return None
@@ -104,7 +106,8 @@ class RowBuilder:
             self._plain_gating(covering, action) if outcome.plain else gating_text(outcome, cells))
         reach, resources = self._scopes.get(cells) or self._scope(action, cells)
         name, level = self._names[action]
-        return (name, level, reach, resources, conditional, conditions), cells
+        # The cells are needed only to tell which grants reach them, when a Deny or boundary may cut.
+        return name, level, reach, resources, conditional, conditions, None if outcome.plain else cells
 
     def _plain_gating(self, covering: list[Grant], action: int) -> tuple[str, ...]:
         """With only Allows involved and none certain, every covering Allow's conditions gate."""
@@ -123,7 +126,7 @@ class RowBuilder:
 
 
 _NO_CELLS: frozenset[int] = frozenset()
-_FRONT = itemgetter(0)
+_FRONT = itemgetter(slice(0, 6))  # a proto but its cells: the fields of a row before `via`
 _NEW_TUPLE = tuple.__new__  # tuple.__new__(ActionAccess, fields): the row without a Python call
 
 
