@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import pickle
@@ -138,13 +139,15 @@ class Forked(Generic[T]):
 # once it is gone, when the next child starts, or when the interpreter exits; the command line
 # ends with os._exit, and the system reaps what is left.
 _ending: list[int] = []
-_reaped_at_exit: list[bool] = []  # one entry once the exit hook is registered
+
+
+@functools.cache  # registered once, when the first child is left to reap
+def _reap_at_exit() -> None:
+    atexit.register(reap_ended, wait=True)
 
 
 def _reap_later(pid: int) -> None:
-    if not _reaped_at_exit:
-        atexit.register(reap_ended, wait=True)
-        _reaped_at_exit.append(True)
+    _reap_at_exit()
     _ending.append(pid)
     reap_ended()
 
