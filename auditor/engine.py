@@ -292,8 +292,9 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
 
     # Everything that does not read the access is handed out in pieces, to whichever process is
     # free first: the account-wide checks costliest first, then the per-document checks in groups
-    # of documents. The worker starts on them at once, this process joins after the access. Small
-    # pieces at the end keep either process from idling while the other finishes a long one.
+    # of documents. The worker starts on them at once, this process joins after the access. Many
+    # small pieces instead of one block per side keep either process from idling while the other
+    # finishes a long one.
     shared = [(c, f) for c, f in inventory_funcs if not c.meta.reads_access]
     contexts = policy_contexts(inventory, options)
     pieces = _document_pieces(contexts, DOCUMENT_PIECES)

@@ -177,7 +177,7 @@ def _forked_format(chosen: Sequence[Formatter], fork: bool) -> Formatter | None:
 
 def warm_up(formats: Sequence[str], *, fork: bool = False) -> None:
     """Prepare, in this process, what the format write_reports(fork=fork) will hand to a forked
-    child needs first (jinja2 and the compiled page for HTML: 0.05 s), so the child inherits it
+    child needs first (jinja2 and the compiled page for HTML: 0.035 s), so the child inherits it
     ready instead of starting with it. A scan does this while its checks are shared out between
     two processes, where it costs half as much wall time."""
     aside = _forked_format(_chosen(formats), fork)
