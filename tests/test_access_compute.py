@@ -167,6 +167,21 @@ def test_principals_sharing_policies_share_one_computation():
     assert all(p.archetype == "" and not any(s.actions for s in p.services) for p in result.principals[40:])
 
 
+def test_principals_reaching_the_same_rows_share_each_service_block():
+    # Two policy sets, the same Pinpoint policy: their Pinpoint rows are the same objects, and the
+    # block holding them is one object, which the reports work out once.
+    shared = managed("ApiAdmin", seed_doc("07_api_admin.json"))
+    plain = user("plain", managed_arns=(shared.arn,))
+    mail = user("mail", managed_arns=(shared.arn,), inline={"mail": doc(allow("ses:SendEmail"))})
+    result = compute_access(account(plain, mail, managed_policies=(shared,)))
+    assert result.groups == 2
+    a, b = result.get(plain.arn), result.get(mail.arn)
+    assert a.service("mobiletargeting").actions and a.service("mobiletargeting") is b.service("mobiletargeting")
+    assert b.service("ses").actions and not a.service("ses").actions
+    # Empty blocks are shared too.
+    assert a.service("sms-voice") is b.service("sms-voice") and not a.service("sms-voice").actions
+
+
 def test_not_action_and_star_policies_reach_every_audited_service():
     inv = account(user("power", inline={"power": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}))
     row = compute_access(inv).principals[0]

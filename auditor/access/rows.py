@@ -29,7 +29,8 @@ class RowBuilder:
         self._bounds = [(min((i for i, a in enumerate(u.actions) if a.service == s), default=0),
                          max((i + 1 for i, a in enumerate(u.actions) if a.service == s), default=0))
                         for s in self.services]
-        self._empty = tuple(ServiceAccess(s, ()) for s in self.services)
+        self._blocks: dict[tuple, ServiceAccess] = {}
+        self._empty = tuple(self._block(s, ()) for s in self.services)
 
     def rows(self, outcome: Outcome) -> tuple[ServiceAccess, ...]:
         if not outcome.any:
@@ -57,9 +58,19 @@ class RowBuilder:
         # A million rows in a large account: the lookups below are made in C (filter, map).
         ordered = sorted(filter(found.__getitem__, found))  # None: an action the principal cannot reach
         row = found.__getitem__
-        return tuple(ServiceAccess(s, tuple(map(row, ordered[bisect.bisect_left(ordered, lo):
-                                                             bisect.bisect_left(ordered, hi)])))
+        return tuple(self._block(s, tuple(map(row, ordered[bisect.bisect_left(ordered, lo):
+                                                           bisect.bisect_left(ordered, hi)])))
                      for s, (lo, hi) in zip(self.services, self._bounds))
+
+    def _block(self, service: str, actions: tuple[ActionAccess, ...]) -> ServiceAccess:
+        """One ServiceAccess per distinct list of row objects: principals whose policies differ
+        but reach the same rows (another policy for another service, a Deny that cuts nothing)
+        share it, so the reports, which work out each block's overview and text once, meet fewer."""
+        key = (service, *map(id, actions))  # the kept block holds the rows: their ids stay theirs
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._blocks[key] = ServiceAccess(service, actions)
+        return block
 
     def _fill(self, table: dict, actions: Iterable[int], covering: list[Grant], labels: tuple[str, ...],
               answers: tuple, outcome: Outcome) -> None:
