@@ -296,16 +296,25 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     # small pieces instead of one block per side keep either process from idling while the other
     # finishes a long one.
     shared = [(c, f) for c, f in inventory_funcs if not c.meta.reads_access]
-    contexts = policy_contexts(inventory, options)
-    pieces = _document_pieces(contexts, DOCUMENT_PIECES)
     policy_checks = selection.checks(Scope.POLICY)
     reuse: dict = {}  # each process fills its own copy
+
+    # The documents' contexts and their pieces are made after the fork, by each process the first
+    # time it takes a piece: this process starts on the access at once, and often takes no piece.
+    # Both make the same pieces: the same documents (made before the fork, so at the same ids) in
+    # the same order. The number of piece tasks is fixed beforehand; a task past the last piece
+    # has nothing to do.
+    @functools.cache
+    def pieces() -> list[list[int]]:
+        return _document_pieces(policy_contexts(inventory, options), DOCUMENT_PIECES)
 
     def task(i: int) -> list:
         if i < len(shared):
             return run([shared[i]])
+        contexts, mine = policy_contexts(inventory, options), pieces()
+        group = mine[i - len(shared)] if i - len(shared) < len(mine) else ()
         return [(p, run_policy_checks(contexts[p], selection, in_scan=True, checks=policy_checks, reuse=reuse))
-                for p in pieces[i - len(shared)]]
+                for p in group]
 
     def claimed(claims: Claims, pack: Callable[[list], Any] = lambda found: found) -> dict[int, Any]:
         done = {}
@@ -314,7 +323,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
         return done
 
     order = sorted(range(len(shared)), key=lambda i: -shared[i][0].meta.cost)
-    order += range(len(shared), len(shared) + len(pieces))
+    order += range(len(shared), len(shared) + DOCUMENT_PIECES)
     # The worker pickles each task's findings as soon as it has them: pickling all of them at the
     # end (7 MB at 5,000 principals) would hold up the join while this process waits.
     pack = functools.partial(pickle.dumps, protocol=pickle.HIGHEST_PROTOCOL)

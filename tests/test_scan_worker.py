@@ -90,6 +90,20 @@ def test_two_processes_write_the_same_reports_as_one(account, tmp_path, monkeypa
     assert json.loads(serial["findings.json"])["findings"]  # the comparison is not of empty reports
 
 
+def test_the_main_process_starts_on_the_access_before_any_document_context_is_made(account, tmp_path,
+                                                                                    monkeypatch):
+    # The documents' contexts are made after the fork, by the process that takes a piece of the
+    # per-document checks: the access, this process's own work, does not wait for them.
+    import auditor.access as access
+
+    made, forked = tmp_path / "contexts", tmp_path / "access"
+    monkeypatch.setattr(engine, "_policy_contexts", _recording_pid(engine._policy_contexts, made))
+    monkeypatch.setattr(access, "compute_access", _recording_pid(_slowed(access.compute_access, 1.5), forked))
+    assert _scan(account, tmp_path / "out", 2)[0] == 1
+    assert forked.read_text().split() == [str(os.getpid())]
+    assert str(os.getpid()) not in made.read_text().split()  # the worker took every piece meanwhile
+
+
 def test_both_processes_share_the_per_document_checks_and_give_the_same_reports(account, tmp_path, monkeypatch):
     """Each process takes groups of documents while any are left: a slow document in one does not
     hold the other up. Slowed down here so that both surely take part."""
