@@ -182,6 +182,15 @@ def test_principals_reaching_the_same_rows_share_each_service_block():
     assert a.service("sms-voice") is b.service("sms-voice") and not a.service("sms-voice").actions
 
 
+def test_blocks_whose_rows_only_hash_alike_stay_apart(monkeypatch):
+    import auditor.access.rows as rows
+
+    inv = seed_account()
+    expected = compute_access(inv).principals
+    monkeypatch.setattr(rows, "hash", lambda value: 0, raising=False)  # every list of rows collides
+    assert compute_access(inv).principals == expected
+
+
 def test_not_action_and_star_policies_reach_every_audited_service():
     inv = account(user("power", inline={"power": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}))
     row = compute_access(inv).principals[0]
