@@ -340,7 +340,8 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     return dedupe_sorted(documents + [f for i in range(len(shared)) for f in done[i]] + on_access)
 
 
-# About this many groups of documents are handed out between the two processes of a forked scan.
+# Tasks of per-document checks handed out between the two processes of a forked scan, each a group
+# of documents (an account with fewer documents than this has fewer groups: its other tasks are empty).
 DOCUMENT_PIECES = 24
 # Measured on the benchmark's accounts: a document's first holder costs about 30 times what each
 # later one does (its hits are renamed, not computed).
