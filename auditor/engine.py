@@ -302,19 +302,19 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     # The documents' contexts and their pieces are made after the fork, by each process the first
     # time it takes a piece: this process starts on the access at once, and often takes no piece.
     # Both make the same pieces: the same documents (made before the fork, so at the same ids) in
-    # the same order. The number of piece tasks is fixed beforehand; a task past the last piece
-    # has nothing to do.
+    # the same order. The number of piece tasks is fixed beforehand: fewer groups are padded with
+    # empty ones.
     @functools.cache
     def pieces() -> list[list[int]]:
-        return _document_pieces(policy_contexts(inventory, options), DOCUMENT_PIECES)
+        groups = _document_pieces(policy_contexts(inventory, options), DOCUMENT_PIECES)
+        return groups + [[] for _ in range(DOCUMENT_PIECES - len(groups))]
 
     def task(i: int) -> list:
         if i < len(shared):
             return run([shared[i]])
-        contexts, mine = policy_contexts(inventory, options), pieces()
-        group = mine[i - len(shared)] if i - len(shared) < len(mine) else ()
+        contexts = policy_contexts(inventory, options)
         return [(p, run_policy_checks(contexts[p], selection, in_scan=True, checks=policy_checks, reuse=reuse))
-                for p in group]
+                for p in pieces()[i - len(shared)]]
 
     def claimed(claims: Claims, pack: Callable[[list], Any] = lambda found: found) -> dict[int, Any]:
         done = {}
