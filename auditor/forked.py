@@ -19,7 +19,9 @@ import logging
 import os
 import pickle
 import signal
+import struct
 import sys
+import tempfile
 import threading
 import traceback
 from typing import Callable, Generic, Sequence, TypeVar
@@ -227,6 +229,115 @@ class Claims:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class Outbox:
+    """Parts of a forked child's answer, sent while it works, for the parent to take in between its
+    own tasks instead of all at once after the child's last one.
+
+    Made before the fork. The child `send`s each part (a number and bytes); the parent takes the
+    parts sent so far without waiting (`ready`), and, once it has nothing else to do, the rest until
+    the child has ended (`rest`). The bytes go into an unnamed file both processes share: in a pipe,
+    the child would stall as soon as it is 64 KB ahead of a parent busy with its own work. Only each
+    part's place in the file travels through a pipe, a few bytes written in one piece.
+
+    Where no child could be forked, the calling process sends everything itself first, and the
+    parts wait for it in the same way.
+    """
+
+    _POST = struct.Struct("<BQQ")  # part number, offset, length
+
+    def __init__(self) -> None:
+        self._fd = _unnamed_file()
+        try:
+            self._read_fd, write_fd = os.pipe()
+        except OSError:
+            os.close(self._fd)
+            raise
+        self._write_fd: int | None = write_fd
+        self._offset = 0  # where the sender's next part goes (only the sender writes)
+        self._unread = b""
+
+    def send(self, number: int, payload: bytes) -> None:
+        """(The child) Store one part and post its place; `number` is 0..255."""
+        if self._write_fd is None:
+            raise RuntimeError("this side of the outbox only receives")
+        view, offset = memoryview(payload), self._offset
+        while view:  # a write may take less than all (a signal, a very large part)
+            written = os.pwrite(self._fd, view, offset)
+            view, offset = view[written:], offset + written
+        os.write(self._write_fd, self._POST.pack(number, self._offset, len(payload)))
+        self._offset = offset
+
+    def receive_only(self) -> None:
+        """(The parent, once the child is started) Close this side's sending end, so that the end
+        of the posts is seen when the child's end closes."""
+        if self._write_fd is not None:
+            os.close(self._write_fd)
+            self._write_fd = None
+
+    def ready(self) -> list[tuple[int, bytes]]:
+        """The parts posted since the last call, without waiting for more."""
+        os.set_blocking(self._read_fd, False)
+        try:
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(self._read_fd, 65536)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.set_blocking(self._read_fd, True)
+        return self._parts(b"".join(chunks))
+
+    def rest(self) -> list[tuple[int, bytes]]:
+        """Every part not yet taken, waiting until the child's end of the posts is closed (it has
+        ended, or died). Call `receive_only` first."""
+        if self._write_fd is not None:
+            raise RuntimeError("receive_only() first: the posts would never end")
+        chunks = []
+        while chunk := os.read(self._read_fd, 65536):
+            chunks.append(chunk)
+        return self._parts(b"".join(chunks))
+
+    def _parts(self, data: bytes) -> list[tuple[int, bytes]]:
+        data = self._unread + data
+        size = self._POST.size
+        whole = len(data) - len(data) % size
+        self._unread = data[whole:]
+        out = []
+        for number, offset, length in self._POST.iter_unpack(data[:whole]):
+            payload = os.pread(self._fd, length, offset)
+            if len(payload) != length:
+                raise ChildFailed(f"a worker's part {number} is cut short ({len(payload)} of {length} bytes)")
+            out.append((number, payload))
+        return out
+
+    def close(self) -> None:
+        self.receive_only()
+        for fd in (self._read_fd, self._fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._read_fd = self._fd = -1
+
+    def __enter__(self) -> "Outbox":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _unnamed_file() -> int:
+    """A file descriptor of a file no other process can open, gone when the last one closes."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is not None:
+        with contextlib.suppress(OSError):  # a kernel without memfd (before 3.17) or a sandbox refusing it
+            return memfd_create("auditor-outbox", os.MFD_CLOEXEC)
+    with tempfile.TemporaryFile() as fh:
+        return os.dup(fh.fileno())
 
 
 def run_soon(func: Callable[[], T], *, fork: bool) -> Forked[T] | Done[T]:

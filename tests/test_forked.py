@@ -9,7 +9,7 @@ import time
 import pytest
 
 import auditor.forked as forked
-from auditor.forked import ChildFailed, Claims, Done, Forked, run_soon, wants_worker
+from auditor.forked import ChildFailed, Claims, Done, Forked, Outbox, run_soon, wants_worker
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker is forked on Linux only")
 
@@ -217,3 +217,72 @@ def test_two_processes_share_the_tasks_without_taking_one_twice():
     assert here and there
     assert sorted(here + there) == list(range(200))
     assert here == sorted(here) and there == sorted(there)  # each side in the order given
+
+
+def _send_all(outbox: Outbox, parts) -> int:
+    for number, payload in parts:
+        outbox.send(number, payload)
+    return len(parts)
+
+
+@linux_only
+def test_a_child_sends_megabytes_of_parts_while_the_parent_reads_none():
+    # Had the parts gone through a pipe, the child would have stalled at 64 KB, and this test with it.
+    parts = [(n, bytes([n]) * (1 << 20) + n.to_bytes(2, "big")) for n in range(8)]
+    with Outbox() as outbox, run_soon(lambda: _send_all(outbox, parts), fork=True) as pending:
+        assert isinstance(pending, Forked)
+        outbox.receive_only()
+        assert pending.result() == 8  # the child finished before anything was read here
+        assert outbox.rest() == parts
+        assert outbox.ready() == [] and outbox.rest() == []
+
+
+@linux_only
+def test_parts_are_taken_as_they_come_without_waiting():
+    go_read, go_write = os.pipe()
+
+    def child(outbox):
+        outbox.send(3, b"first")
+        os.read(go_read, 1)  # the second part only once the parent has taken the first
+        outbox.send(0, b"")
+        outbox.send(255, b"last")
+        return None
+
+    with Outbox() as outbox, run_soon(lambda: child(outbox), fork=True) as pending:
+        outbox.receive_only()
+        received = []
+        deadline = time.monotonic() + 10
+        while not received and time.monotonic() < deadline:
+            received = outbox.ready()
+        assert received == [(3, b"first")]
+        assert outbox.ready() == []  # nothing more yet, and no waiting for it
+        os.write(go_write, b"x")
+        assert outbox.rest() == [(0, b""), (255, b"last")]
+        pending.result()
+    os.close(go_read)
+    os.close(go_write)
+
+
+@linux_only
+def test_the_parts_a_dead_child_sent_arrive_and_the_end_is_seen():
+    def child(outbox):
+        outbox.send(1, b"before")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with Outbox() as outbox, run_soon(lambda: child(outbox), fork=True) as pending:
+        outbox.receive_only()
+        assert outbox.rest() == [(1, b"before")]
+        with pytest.raises(ChildFailed, match="ended without an answer"):
+            pending.result()
+
+
+def test_without_a_fork_the_parts_wait_for_the_caller():
+    with Outbox() as outbox:
+        pending = run_soon(lambda: _send_all(outbox, [(7, b"seven"), (2, b"two")]), fork=False)
+        with pytest.raises(RuntimeError, match="receive_only"):
+            outbox.rest()  # the sending end is still open here: rest() would never end
+        outbox.receive_only()
+        assert pending.result() == 2
+        assert outbox.rest() == [(7, b"seven"), (2, b"two")]
+    with pytest.raises(RuntimeError, match="only receives"):
+        outbox.send(1, b"late")
