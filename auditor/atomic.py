@@ -6,6 +6,7 @@ import errno
 import os
 import secrets
 import stat
+import threading
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -22,6 +23,7 @@ def stage(path: Path, data: bytes) -> Path:
     try:
         with staged.open(path) as fh:
             fh.write(data)
+        staged.synced()
     except BaseException:
         staged.discard()
         raise
@@ -36,31 +38,75 @@ class StagedFiles:
     lives in its target's directory so the rename stays on one filesystem (atomic on POSIX and
     Windows); it is created with mode 0666 so the process umask decides the final permissions, as
     for any other file the user writes.
+
+    A finished file is flushed to disk (fsync) by a thread of its own while the next one is written
+    (20-30 ms for a 70 MB report, waiting for the disk rather than the processor); `synced`,
+    `publish` and `discard` wait for every flush first, so nothing is renamed into place before it
+    is on disk.
     """
 
     def __init__(self) -> None:
         self.staged: list[tuple[Path, Path]] = []  # (temp file, target), in the order opened
+        self._flushing: list[_Flush] = []
 
     @contextlib.contextmanager
     def open(self, path: Path) -> Iterator[BinaryIO]:
-        """A new temp file for `path`; flushed and fsynced when the block ends without an error."""
+        """A new temp file for `path`; flushed, then fsynced in the background, when the block ends
+        without an error."""
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         self.staged.append((tmp, path))  # recorded first: whatever happens next, discard() finds it
-        with os.fdopen(fd, "wb") as fh:
+        fh = os.fdopen(fd, "wb")
+        try:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+        except BaseException:
+            fh.close()
+            raise
+        self._flushing.append(_Flush(fh))
+
+    def synced(self) -> None:
+        """Wait until every file written so far is on disk; raises the first flush's error."""
+        flushing, self._flushing = self._flushing, []
+        errors = [error for error in (f.wait() for f in flushing) if error is not None]
+        if errors:
+            raise errors[0]
 
     def publish(self) -> None:
+        self.synced()
         publish(self.staged)
 
     def discard(self) -> None:
+        with contextlib.suppress(OSError):  # the files go anyway
+            self.synced()
         discard([tmp for tmp, _ in self.staged])
 
     @property
     def targets(self) -> list[Path]:
         return [target for _, target in self.staged]
+
+
+class _Flush:
+    """fsync and close one written file in a thread (the system call releases the interpreter)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="auditor-fsync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            try:
+                os.fsync(self._fh.fileno())
+            finally:
+                self._fh.close()
+        except OSError as exc:
+            self._error = exc
+
+    def wait(self) -> OSError | None:
+        self._thread.join()
+        return self._error
 
 
 def publish(staged: list[tuple[Path, Path]]) -> None:

@@ -238,6 +238,7 @@ def _staged(fmt: Formatter, data: ReportData, out: Path) -> list[tuple[Path, Pat
     staged = StagedFiles()
     try:
         fmt.write(data, StagedReportFiles(out, staged))
+        staged.synced()  # on disk before this process ends and the parent renames them into place
     except BaseException:
         staged.discard()
         raise
