@@ -151,3 +151,45 @@ def test_resource_variables_known_absent_or_defaulted():
     defaulted = policy({"Effect": "Allow", "Action": "s3:*",
                         "Resource": "arn:aws:s3:::${aws:PrincipalTag/team, 'ops'}/${aws:username}/*"})
     assert match(defaulted, 0, "s3:GetObject", key, {"aws:PrincipalTag/team": ()}).tri is COND
+
+
+# ARNs a statement is asked about: projects and identities of the account, placeholders, "*".
+NAMED_ARNS = (PROJECT, f"{PROJECT}/campaigns/c1", f"{MT}:apps/other", f"{MT}:*", f"{MT}:apps/*", "*",
+              f"arn:aws:ses:us-east-1:{ACCT}:identity/example.com", f"arn:aws:sms-voice:us-east-1:{ACCT}:pool/p1",
+              f"arn:aws:mobiletargeting:us-west-2:{ACCT}:apps/810c7aab86d42fb2b56c8c966example")
+CONTEXTS = (None, {"aws:username": ("alice",)}, {"aws:username": ()}, {"aws:sourceip": ("10.0.0.1",)},
+            {"aws:resourcetag/owner": ("alice",), "aws:username": ("alice",)})
+
+
+@pytest.mark.parametrize("name", ["01_console_readonly.json", "02_single_project_readonly.json",
+                                  "03_project_limited_write.json", "04_tag_based_view.json",
+                                  "05_view_own_permissions.json", "10_ip_restricted_project.json"])
+def test_an_arn_the_resource_element_cannot_name_is_never_matched(name):
+    from auditor.evaluate.static import resource_named_by
+
+    p = load(name)
+    for statement in p.statements:
+        named = resource_named_by(statement, p.supports_variables)
+        for arn in NAMED_ARNS:
+            if named is None or named(arn):
+                continue
+            for action in (*statement.actions, "mobiletargeting:GetApp", "ses:SendEmail"):
+                for known in CONTEXTS:
+                    assert statement_matches(statement, action, arn, variables_enabled=p.supports_variables,
+                                             known_context=known).tri is NO, (name, statement.index, arn, known)
+
+
+def test_which_statements_the_arn_test_can_judge_alone():
+    from auditor.evaluate.static import resource_named_by
+
+    plain = policy({"Effect": "Allow", "Action": "mobiletargeting:GetApp", "Resource": [PROJECT, f"{MT}:apps/a*"]})
+    named = resource_named_by(plain.statements[0], True)
+    assert named(PROJECT) and named(f"{MT}:apps/abc") and not named(f"{MT}:apps/other") and not named("*")
+    no_resource = policy({"Effect": "Allow", "Action": "ses:SendEmail", "NotPrincipal": {"AWS": "*"}})
+    assert resource_named_by(no_resource.statements[0], True)("*") is False  # grants an identity nothing
+    # What a variable or NotResource matches depends on the request: left to statement_matches.
+    variable = policy({"Effect": "Allow", "Action": "iam:GetUser", "Resource": "arn:aws:iam::*:user/${aws:username}"})
+    assert resource_named_by(variable.statements[0], True) is None
+    assert resource_named_by(variable.statements[0], False)("arn:aws:iam::1:user/${aws:username}")
+    excluded = policy({"Effect": "Allow", "Action": "ses:*", "NotResource": PROJECT})
+    assert resource_named_by(excluded.statements[0], True) is None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from auditor.evaluate.compiled import GrantKind, Tri
-from auditor.evaluate.static import statement_matches
+from auditor.evaluate.static import resource_named_by, statement_matches
 from auditor.iam.knowledge import ActionInfo, IamKnowledge
 from auditor.iam.wildcards import glob_match, glob_regex, has_wildcard
 from auditor.model.policy import ConditionClause, Effect, Policy, Statement
@@ -163,10 +163,14 @@ class Universe:
         reachable, by_arn = self._shape(actions)
         if statement.resources == ("*",) and not statement.not_resource and not owner:
             by_arn = (("*", reachable),)  # every ARN matches "*": one evaluation stands for all
+        # Most (statement, ARN) pairs match nothing: a statement written for one project meets
+        # every project of the account. Those its Resource element cannot name are passed over
+        # without an evaluation (nine in ten at 5,000 principals).
+        named = resource_named_by(statement, variables)
         # Past the Action test, a statement's answer depends only on the ARN and on which of its
         # condition keys the action can never carry: one evaluation per such part.
         for arn, cells in by_arn:
-            if owner and arn != owner:
+            if (owner and arn != owner) or (named is not None and not named(arn)):
                 continue
             for absent, part in self._split_by_absent(cells, keys) if keys else (((), cells),):
                 match_key = (where, arn, absent)

@@ -15,12 +15,12 @@ identity they are attached to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from auditor.evaluate.compiled import CompiledStatement, Tri, compiled_policy, compiled_statement
 from auditor.model.policy import ConditionClause, Effect, Policy, Statement
 
-__all__ = ["Tri", "StaticMatch", "StaticAccess", "statement_matches", "static_access"]
+__all__ = ["Tri", "StaticMatch", "StaticAccess", "resource_named_by", "statement_matches", "static_access"]
 
 Known = Mapping[str, tuple[str, ...]]
 _EMPTY: Known = {}
@@ -82,6 +82,27 @@ def statement_matches(
 ) -> StaticMatch:
     compiled = compiled_statement(statement, variables_enabled)
     return _match(compiled, action.lower(), resource, _normalise(known_context))
+
+
+def resource_named_by(statement: Statement, variables_enabled: bool) -> Callable[[str], bool] | None:
+    """A test of resource ARNs: where it says False, `statement_matches` answers NO for any action
+    and any known context, because the Resource element names no such ARN (and a statement
+    without Resource grants an identity nothing). None where what matches may depend on the
+    context (a policy variable, NotResource): ask `statement_matches`.
+
+    Callers asking about many ARNs (effective access: a statement against every project and
+    identity of the account) skip with it the ones a per-project statement never names."""
+    compiled = compiled_statement(statement, variables_enabled)
+    resources = compiled.resources
+    if resources is None:
+        return _named_none
+    if compiled.not_resource or resources.templates or resources.escaped is not None:
+        return None
+    return resources.fixed.tester()  # what `_match` tests first: no variable, so nothing else decides
+
+
+def _named_none(resource: str) -> bool:
+    return False
 
 
 class _Scan:
