@@ -380,26 +380,36 @@ def clause_text(clause: ConditionClause) -> str:
 VARIABLE_GATE = "the resource matches a policy variable's value"
 
 
-def gating_text(outcome: Outcome, cells: frozenset[int]) -> tuple[str, ...]:
+def gating_text(outcome: Outcome, cells: frozenset[int], allows: Sequence[Grant] | None = None) -> tuple[str, ...]:
     """What gates the only-if cells among `cells`: the conditions of the Allows that reach them
-    only-if, of the boundary, and the conditional Denies ("unless ...")."""
-    out: dict[str, None] = {}
+    only-if, of the boundary, and the conditional Denies ("unless ..."). `allows`: the Allows that
+    can reach `cells` (the others add nothing), when the caller knows them; else all of them."""
     conditional = cells - outcome.yes
     if not conditional:
         return ()
     # (conditional - allow_yes) & any, not conditional & (any - allow_yes): the same cells, but the
     # first set is one action's, the others a principal's thousands.
     unsure = conditional - outcome.allow_yes
-    gated_by = [(g, unsure & g.answer.any) for g in outcome.allows]
-    gated_by += [(g, conditional & g.answer.any) for g in outcome.limits]
-    for grant, gated in gated_by:
-        for index in gated:
-            clauses = grant.answer.gating.get(index)
-            if clauses is not None:
+    out: dict[str, None] = {}
+    # Many cells (one per project) share one tuple of clauses: its texts are added once.
+    seen: set[int] = set()
+    for grants, gated in ((outcome.allows if allows is None else allows, unsure), (outcome.limits, conditional)):
+        for grant in grants:
+            gating = grant.answer.gating
+            for index in gated & grant.answer.any:
+                clauses = gating.get(index)
+                if clauses is None or id(clauses) in seen:
+                    continue
+                seen.add(id(clauses))
                 out.update(dict.fromkeys(map(clause_text, clauses)) if clauses else {VARIABLE_GATE: None})
+    seen.clear()
     for grant in outcome.denies:
+        gating = grant.answer.gating
         for index in conditional & grant.answer.any:
-            clauses = grant.answer.gating.get(index, ())
+            clauses = gating.get(index, ())
+            if id(clauses) in seen:
+                continue
+            seen.add(id(clauses))
             out.update(dict.fromkeys(f"unless {clause_text(c)}" for c in clauses) if clauses
                        else {f"unless {VARIABLE_GATE}": None})
     return tuple(out)

@@ -119,7 +119,7 @@ class RowBuilder:
             return None
         conditional = cells.isdisjoint(outcome.yes)
         conditions = () if not conditional else (
-            self._plain_gating(covering, action) if outcome.plain else gating_text(outcome, cells))
+            self._plain_gating(covering, action) if outcome.plain else gating_text(outcome, cells, covering))
         reach, resources = self._scopes.get(cells) or self._scope(action, cells)
         name, level = self._names[action]
         # The cells are needed only to tell which grants reach them, when a Deny or boundary may cut.
