@@ -8,8 +8,10 @@ an archetype when every cell it reaches lies inside the envelope.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditor.access.archetypes import ARCHETYPES, RenderParams, condition_keys, render, uses_user
 from auditor.access.grants import Inputs, Source, Universe, evaluate
@@ -48,15 +50,22 @@ class Matcher:
         scope = u.scope
         projects = {arn: (region, app_id) for region, app_id, arn in scope.projects}
         identities = {arn: (region, name) for region, name, arn in scope.identities}
-        self._project: list[tuple[str, str] | None] = []
-        self._identity: list[tuple[str, str] | None] = []
-        self._region: list[str] = []
-        for cell in u.cells:
+        # Per project, identity and region: its cells. A principal reaches thousands of cells but
+        # at most a few hundred of these: each is tested once against what it reaches.
+        by_project: dict[tuple[str, str], set[int]] = {}
+        by_identity: dict[tuple[str, str], set[int]] = {}
+        by_region: dict[str, set[int]] = {}
+        for index, cell in enumerate(u.cells):
             target = cell.target
-            self._project.append(projects.get(_project_prefix(target.arn)))
-            self._identity.append(identities.get(target.arn))
-            in_scope = target.kind in (TargetKind.REAL, TargetKind.UNNAMED)
-            self._region.append(target.region if in_scope else "")
+            if (project := projects.get(_project_prefix(target.arn))) is not None:
+                by_project.setdefault(project, set()).add(index)
+            if (identity := identities.get(target.arn)) is not None:
+                by_identity.setdefault(identity, set()).add(index)
+            if target.region and target.kind in (TargetKind.REAL, TargetKind.UNNAMED):
+                by_region.setdefault(target.region, set()).add(index)
+        self._projects = _sorted_cells(by_project)
+        self._identities = _sorted_cells(by_identity)
+        self._regions = _sorted_cells(by_region)
         self._envelopes: dict[tuple[str, RenderParams], Envelope] = {}
         self._fits: dict[tuple, Fit] = {}
         self._suggestions: dict[tuple, str] = {}
@@ -66,9 +75,9 @@ class Matcher:
 
     def params(self, reached: frozenset[int], user: str = "") -> RenderParams:
         scope = self.u.scope
-        projects = tuple(sorted({p for i in reached if (p := self._project[i]) is not None}))
-        identities = tuple(sorted({x for i in reached if (x := self._identity[i]) is not None}))
-        regions = tuple(sorted({r for i in reached if (r := self._region[i])})) or scope.regions
+        projects = tuple(p for p, cells in self._projects if not cells.isdisjoint(reached))
+        identities = tuple(x for x, cells in self._identities if not cells.isdisjoint(reached))
+        regions = tuple(r for r, cells in self._regions if not cells.isdisjoint(reached)) or scope.regions
         return RenderParams(scope.partition, scope.account_id, regions, projects, identities, user)
 
     def envelope(self, name: str, params: RenderParams) -> Envelope:
@@ -122,8 +131,10 @@ class Matcher:
         """Excess cells as action names and "action on scope" lines."""
         u = self.u
         by_action: dict[int, list[int]] = {}
-        for index in excess:
-            by_action.setdefault(u.cell_action[index], []).append(index)
+        # Grouped in C: the universe numbers an action's cells together, so the sorted cells come
+        # in runs of one action (a run met twice would still be merged).
+        for action, run in itertools.groupby(sorted(excess), u.cell_action.__getitem__):
+            by_action.setdefault(action, []).extend(run)
         lines: list[tuple[str, str]] = []
         for action, indices in by_action.items():
             name = u.actions[action].full
@@ -151,6 +162,10 @@ class Matcher:
             found = json.dumps({"Version": doc["Version"], "Statement": kept}, indent=2)
             self._suggestions[key] = found
         return found
+
+
+def _sorted_cells(by_value: dict) -> tuple[tuple[Any, frozenset[int]], ...]:
+    return tuple((value, frozenset(cells)) for value, cells in sorted(by_value.items()))
 
 
 def _project_prefix(arn: str) -> str:
