@@ -6,7 +6,7 @@ import hashlib
 import pickle
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from auditor.forked import Claims, Outbox, fork_available, run_soon
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
