@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from auditor.forked import Claims, Outbox, fork_available, run_soon
+from auditor.forked import Claims, Outbox, fork_available, open_outbox, run_soon
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
@@ -285,7 +285,8 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     def run(funcs: list) -> list[Finding]:
         return [to_finding(check, hit, account_subject, selection) for check, func in funcs for hit in func(scan_ctx)]
 
-    if not (fork and fork_available()):
+    outbox = open_outbox() if fork and fork_available() else None
+    if outbox is None:
         # One process: the account-wide checks in catalog order, the access among them (computed
         # after the per-document caches are gone: the smallest peak).
         return dedupe_sorted(_document_findings(inventory, options, selection) + run(inventory_funcs))
@@ -316,7 +317,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
         return [(p, run_policy_checks(contexts[p], selection, in_scan=True, checks=policy_checks, reuse=reuse))
                 for p in pieces()[i - len(shared)]]
 
-    def send_claimed(claims: Claims, outbox: Outbox) -> None:
+    def send_claimed(claims: Claims, outbox: Outbox = outbox) -> None:
         # The worker sends each task's findings as soon as it has them: the main process unpickles
         # them between its own tasks, not all (7 MB at 5,000 principals) after the worker's last.
         while (i := claims.take()) is not None:
@@ -329,8 +330,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
     def receive(parts: list[tuple[int, bytes]]) -> None:
         done.update((i, pickle.loads(packed)) for i, packed in parts)
 
-    with Claims(order) as claims, Outbox() as outbox, \
-            run_soon(functools.partial(send_claimed, claims, outbox), fork=True) as pending:
+    with Claims(order) as claims, outbox, run_soon(functools.partial(send_claimed, claims), fork=True) as pending:
         outbox.receive_only()
         on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
         if aside is not None:

@@ -330,6 +330,16 @@ class Outbox:
         self.close()
 
 
+def open_outbox() -> Outbox | None:
+    """An Outbox, or None (with a warning) where none can be made: no file descriptor left, or
+    neither memfd nor a writable temporary directory. The caller then works in one process."""
+    try:
+        return Outbox()
+    except OSError as exc:
+        LOG.warning("cannot share work with a worker process (%s); continuing in one process", exc)
+        return None
+
+
 def _unnamed_file() -> int:
     """A file descriptor of a file no other process can open, gone when the last one closes."""
     memfd_create = getattr(os, "memfd_create", None)

@@ -286,3 +286,15 @@ def test_without_a_fork_the_parts_wait_for_the_caller():
         assert outbox.rest() == [(7, b"seven"), (2, b"two")]
     with pytest.raises(RuntimeError, match="only receives"):
         outbox.send(1, b"late")
+
+
+def test_where_memfd_is_refused_the_parts_go_through_a_temporary_file(monkeypatch):
+    def refused(name, flags=0):
+        raise OSError(1, "Operation not permitted")  # a sandbox's seccomp filter, a kernel before 3.17
+
+    monkeypatch.setattr(forked.os, "memfd_create", refused, raising=False)
+    with Outbox() as outbox:
+        pending = run_soon(lambda: _send_all(outbox, [(1, b"x" * 100_000)]), fork=False)
+        outbox.receive_only()
+        assert pending.result() == 1
+        assert outbox.rest() == [(1, b"x" * 100_000)]

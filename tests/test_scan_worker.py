@@ -176,6 +176,25 @@ def test_a_refused_fork_falls_back_to_one_process(account, tmp_path, monkeypatch
     assert _without_run_times(fallback) == _without_run_times(one)
 
 
+def test_without_a_way_to_share_work_the_scan_runs_in_one_process(account, tmp_path, monkeypatch, caplog):
+    import auditor.forked as forked
+
+    one, alone = tmp_path / "one", tmp_path / "alone"
+    assert _scan(account, one, 1)[0] == 1
+    forks = []
+    monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or 0)  # must not be reached for the checks
+
+    def refused():
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(forked, "_unnamed_file", refused)
+    monkeypatch.setattr("auditor.report.run_soon", lambda func, fork: forked.Done(func))  # the HTML in this process
+    code, err = _scan(account, alone, 2)
+    assert code == 1, err
+    assert forks == [] and "cannot share work with a worker process" in caplog.text
+    assert _without_run_times(alone) == _without_run_times(one)
+
+
 @pytest.mark.parametrize("slow", ["worker", "parent"])
 def test_the_side_free_first_runs_the_shared_checks(account, tmp_path, monkeypatch, slow):
     """The account-wide checks that do not read the access go to whichever process is free first;
