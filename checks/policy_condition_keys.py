@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.analysis.memo import per_object
+from auditor.analysis.memo import BoundedCache, action_list, per_content, per_object
 from auditor.iam.global_keys import global_key
 from auditor.iam.knowledge import ActionInfo, knowledge
 from auditor.model.finding import Severity
@@ -50,22 +50,44 @@ def _unsupported(statement: Statement) -> tuple[Hit, ...]:
     # The hits depend on the statement alone; an inline copy shared by many owners is judged once.
     if not statement.conditions or statement.not_action:
         return ()  # NotAction reaches nearly every action; listing them would drown the finding
-    actions = statement_actions(statement)
-    if not actions:
-        return ()
-    k = knowledge()
+    required = _presence_required(statement)
+    if not required:
+        return ()  # every clause holds when its key is absent
     resources: tuple[str | None, ...] = (None,)
     if statement.resources and not statement.not_resource:
         resources = statement.resources
+    actions, nevers = _never_carried_by(statement, tuple(required), resources)
+    return tuple(_hit(statement, clause, actions, list(never))
+                 for clause, never in zip(required.values(), nevers) if never)
+
+
+def _never_carried_by(statement: Statement, keys: tuple[str, ...], resources: tuple[str | None, ...]
+                      ) -> tuple[tuple[ActionInfo, ...], tuple[tuple[ActionInfo, ...], ...]]:
+    """The statement's actions that can work on its resources, and per key those never requested
+    with it. That depends on the resources only through the resource types they can name: the
+    copies of one statement written for each project ask it once."""
+    k = knowledge()
+    shape = tuple(tuple(k.types_named(s, r) for s in _services(statement)) for r in resources)
+    return _NEVER.get((statement.actions, keys, shape), lambda: _compute_never(statement, keys, resources))
+
+
+def _compute_never(statement: Statement, keys: tuple[str, ...], resources: tuple[str | None, ...]
+                   ) -> tuple[tuple[ActionInfo, ...], tuple[tuple[ActionInfo, ...], ...]]:
+    k = knowledge()
+    actions = statement_actions(statement)
+    if resources != (None,):
         actions = tuple(a for a in actions if any(k.action_applies_to_arn(a, r) for r in resources))
     if not actions:
-        return ()  # the resources match no action at all (POL006)
-    found: list[Hit] = []
-    for key, clause in _presence_required(statement).items():
-        never = [a for a in actions if _never_carried(a, key, resources)]
-        if never:
-            found.append(_hit(statement, clause, actions, never))
-    return tuple(found)
+        return (), ()  # the resources match no action at all (POL006)
+    return actions, tuple(tuple(a for a in actions if _never_carried(a, key, resources)) for key in keys)
+
+
+@per_content(action_list, 16384)
+def _services(statement: Statement) -> tuple[str, ...]:
+    return tuple(sorted({a.service for a in statement_actions(statement)}))
+
+
+_NEVER = BoundedCache(16384)
 
 
 def _presence_required(statement: Statement) -> dict[str, ConditionClause]:

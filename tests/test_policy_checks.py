@@ -276,6 +276,25 @@ def test_pol009_request_tags():
     assert f.actions == ("mobiletargeting:GetApp",) and "take no tags" in f.message
 
 
+def test_pol009_copies_per_project_are_judged_alike_and_other_resources_apart():
+    """Statements that differ only in the project id share one answer; statements naming other
+    resource types (a project's children, templates) get their own."""
+    condition = {"StringEquals": {"aws:ResourceTag/Owner": "me"}}
+    actions = ["mobiletargeting:GetApp", "mobiletargeting:GetCampaign", "mobiletargeting:GetApps"]
+    arn = "arn:aws:mobiletargeting:us-east-1:" + OWN + ":{}"
+
+    def pol009(resource):
+        return only(lint(policy(allow(actions, Resource=arn.format(resource), Condition=condition))), "POL009")
+
+    for app in ("apps/a1", "apps/b2", "apps/c3"):
+        (f,) = pol009(app)  # GetCampaign cannot work on a project itself: two actions on it
+        assert f.actions == ("mobiletargeting:GetApps",) and "1 of its 2 actions" in f.message
+        assert app in f.evidence[-1][1]  # each names its own statement
+    (f,) = pol009("apps/a1/*")
+    assert f.actions == ("mobiletargeting:GetApps",) and "1 of its 3 actions" in f.message
+    assert pol009("templates/*") == []  # none of the actions works on templates (POL006's finding)
+
+
 # -- POL010 -------------------------------------------------------------------------------------
 
 def test_pol010_seed_13_by_partition():

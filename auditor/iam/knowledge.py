@@ -325,6 +325,15 @@ class IamKnowledge:
             self._types_for_arn[cache_key] = found
         return found
 
+    def types_named(self, service: str, arn: str | None) -> frozenset[str] | None:
+        """What every answer about one of `service`'s actions and a resource ARN (or pattern)
+        depends on: the lower-case keys of the service's resource types the ARN can name; None for
+        "*" or no ARN. Thousands of ARNs (one per project) share one answer, so callers may key
+        their own caches by it instead of by the ARN."""
+        if arn is None or is_star(arn):
+            return None
+        return self._matching_type_keys(service, arn)
+
     def action_applies_to_arn(self, action: ActionInfo, arn: str) -> bool:
         """Whether a statement naming `arn` can cover a request for `action`.
 
