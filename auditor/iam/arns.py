@@ -51,17 +51,25 @@ def arn_overlaps_format(arn: str, arn_format: str) -> bool:
     because IAM matches ARNs field by field (a `*` ending the region may run on into the account,
     but a resource of a catalogue format has a region without colons, so fields still decide).
     """
+    return overlap_test(arn)(arn_format)
+
+
+def overlap_test(arn: str):
+    """`arn_overlaps_format(arn, f)` as a function of `f`, the ARN read once: for testing one ARN
+    against every format of a service."""
     pattern, p = _fields(variables_as_wildcards(arn))
-    fmt, f = _format_fields(arn_format)
-    if p is None or f is None:
-        # "arn:aws:*" and other short forms: the trailing star covers the missing fields.
-        return globs_overlap(pattern, fmt)
-    return (
-        _overlap(p.service, f.service)
-        and _overlap(p.region, f.region)
-        and _overlap(p.account, f.account)
-        and _overlap(p.resource, f.resource)
-    )
+    if p is None:
+        return lambda arn_format: globs_overlap(pattern, _format_fields(arn_format)[0])
+
+    def test(arn_format: str) -> bool:
+        fmt, f = _format_fields(arn_format)
+        if f is None:
+            # "arn:aws:*" and other short forms: the trailing star covers the missing fields.
+            return globs_overlap(pattern, fmt)
+        return (_overlap(p.service, f.service) and _overlap(p.region, f.region)
+                and _overlap(p.account, f.account) and _overlap(p.resource, f.resource))
+
+    return test
 
 
 @functools.lru_cache(maxsize=16384)
@@ -77,7 +85,7 @@ def _format_fields(arn_format: str) -> tuple[str, ArnParts | None]:
 
 
 def _overlap(a: str, b: str) -> bool:
-    if a == b:
+    if a == b or a == "*" or b == "*":  # a lone star matches every field (most formats' region and account)
         return True
     if not has_wildcard(a) and not has_wildcard(b):
         return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Iterable, Sequence
 
-from auditor.iam.arns import arn_overlaps_format, is_star, split_arn, variables_as_wildcards
+from auditor.iam.arns import is_star, overlap_test, split_arn, variables_as_wildcards
 from auditor.iam.global_keys import Presence, global_key
 from auditor.iam.wildcards import glob_match, glob_regex, globs_overlap, has_wildcard
 from auditor.model.slotinit import slot_init
@@ -299,7 +299,8 @@ class IamKnowledge:
             candidates = [t for svc, types in by_service.items() if globs_overlap(wanted, svc) for t in types]
         else:
             candidates = list(by_service.get(parts.service, ()))
-        return tuple(t for t in candidates if arn_overlaps_format(arn, t.arn_format))
+        overlaps = overlap_test(arn)
+        return tuple(t for t in candidates if overlaps(t.arn_format))
 
     def _types_by_arn_service(self) -> dict[str, tuple[ResourceType, ...]]:
         # Formats are indexed by the service field of the ARN they describe, which is not always
@@ -318,9 +319,9 @@ class IamKnowledge:
         cache_key = (service, arn)
         found = self._types_for_arn.get(cache_key)
         if found is None:
+            overlaps = overlap_test(arn)
             found = frozenset(
-                lower for lower, rtype in self._service_resource_types(service).items()
-                if arn_overlaps_format(arn, rtype.arn_format)
+                lower for lower, rtype in self._service_resource_types(service).items() if overlaps(rtype.arn_format)
             )
             self._types_for_arn[cache_key] = found
         return found
