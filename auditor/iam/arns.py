@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from auditor.iam.wildcards import globs_overlap, has_wildcard
 from auditor.model.slotinit import slot_init
@@ -54,7 +55,7 @@ def arn_overlaps_format(arn: str, arn_format: str) -> bool:
     return overlap_test(arn)(arn_format)
 
 
-def overlap_test(arn: str):
+def overlap_test(arn: str) -> Callable[[str], bool]:
     """`arn_overlaps_format(arn, f)` as a function of `f`, the ARN read once: for testing one ARN
     against every format of a service."""
     pattern, p = _fields(variables_as_wildcards(arn))
