@@ -360,9 +360,7 @@ class IamKnowledge:
         """
         # The ARN matters only through the resource types it can name, which thousands of ARNs
         # (one per project) share: answered once per (action, key, those types).
-        matching = None
-        if resource_arn is not None and not is_star(resource_arn):
-            matching = self._matching_type_keys(action.service, resource_arn)
+        matching = self.types_named(action.service, resource_arn)
         return _remembered(self._supports, action, (key, matching),
                            lambda: self._supports_key(action, key, matching))
 
