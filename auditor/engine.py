@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from auditor.forked import Claims, Outbox, fork_available, open_outbox, run_soon
+from auditor.forked import Claims, fork_available, open_outbox, run_soon
 from auditor.model.finding import Finding, PolicyType, Severity, fingerprint
 from auditor.model.inventory import Inventory, PolicyRef
 from auditor.model.policy import Policy, PolicyKind
@@ -317,7 +317,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
         return [(p, run_policy_checks(contexts[p], selection, in_scan=True, checks=policy_checks, reuse=reuse))
                 for p in pieces()[i - len(shared)]]
 
-    def send_claimed(claims: Claims, outbox: Outbox = outbox) -> None:
+    def send_claimed(claims: Claims) -> None:
         # The worker sends each task's findings as soon as it has them: the main process unpickles
         # them between its own tasks, not all (7 MB at 5,000 principals) after the worker's last.
         while (i := claims.take()) is not None:
