@@ -277,6 +277,21 @@ def test_the_html_report_holds_no_bidi_or_control_character_from_the_account():
     assert all(not set(BIDI) & set(s) for s in strings)
 
 
+def test_every_hidden_character_is_escaped_in_the_page_and_is_one_python_calls_unprintable():
+    # shown() passes printable text as it is, unexamined: that is safe only while every character
+    # the regex escapes is one str.isprintable() rejects.
+    from auditor.hidden import HIDDEN_CLASS
+    from auditor.report.html_data import shown
+
+    hidden = re.compile(f"[{HIDDEN_CLASS}]")
+    every = [chr(c) for c in range(0x110000) if hidden.match(chr(c))]
+    assert len(every) > 2100  # the C0/C1 controls, DEL, the bidi controls and every surrogate
+    for char in every:
+        assert not char.isprintable()
+        assert shown(f"a{char}b") == f"a\\u{ord(char):04x}b"
+    assert shown("plain, printable: é \u4e2d") == "plain, printable: é \u4e2d"
+
+
 def test_html_text_keeps_tabs_and_newlines_of_policy_text():
     finding = make_finding("IAM001", evidence=(("statement", '{\n\t"Sid": "a"\n}'),))
     assert '{\n\t"Sid": "a"\n}' in page_data(make_result([finding]))["strings"]

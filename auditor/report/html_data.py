@@ -144,7 +144,9 @@ def _escape_hidden(match: re.Match) -> str:
 def shown(text: str) -> str:
     """`text` with the characters of `_HIDDEN` as `\\u` escapes: the same escape JSON uses, so policy
     text stays the same JSON, and the page's script shows it as it is."""
-    return _HIDDEN.sub(_escape_hidden, text)
+    # Every character of `_HIDDEN` is one Python calls unprintable (a control, format or surrogate
+    # character; tested), and the test runs in C over the text: most texts need no regex pass.
+    return text if text.isprintable() else _HIDDEN.sub(_escape_hidden, text)
 
 
 def _checks(result: ScanResult) -> dict[str, dict[str, str]]:
@@ -178,17 +180,18 @@ def write_page_data(data: ReportData, out: TextIO, scratch: Scratch) -> None:
     `embed_json` of the whole document, without ever holding the whole document."""
     result = data.result
     with scratch() as rows, scratch() as blocks:
-        write_block = _CommaSeparated(blocks.write)
-        page = PageRows(data, lambda text: write_block(escape_script_text(text)))
+        # Access blocks and principal rows are numbers (indices into the string table), brackets and
+        # commas only: nothing in them to escape (tested). Findings carry texts and are escaped.
+        page = PageRows(data, _CommaSeparated(blocks.write))
         # findings, resolved and principals, in document order; strings enter the table as they go
-        for key, items, encode_row in (
-            ("findings", data.findings, page.finding),
-            ("resolved", data.resolved, page.finding),
-            ("principals", data.principals, page.principal),
+        for key, items, encode_row, escape in (
+            ("findings", data.findings, page.finding, escape_script_text),
+            ("resolved", data.resolved, page.finding, escape_script_text),
+            ("principals", data.principals, page.principal, None),
         ):
             rows.write(("" if key == "findings" else "],") + _encode(key) + ":[")
             for text in _joined(map(encode_row, items)):
-                rows.write(escape_script_text(text))
+                rows.write(text if escape is None else escape(text))
         head = {
             "columns": list(FINDING_COLUMNS),
             "principal_columns": list(PRINCIPAL_COLUMNS),
