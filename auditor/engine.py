@@ -270,13 +270,14 @@ class ScanContext:
 
 def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection,
                          scan_ctx: ScanContext | None = None, *, fork: bool = False,
-                         aside: Callable[[], object] | None = None) -> list[Finding]:
+                         aside: Callable[[ScanContext], object] | None = None) -> list[Finding]:
     """`scan_ctx`: pass one to read its `access` afterwards without computing it twice.
 
     `fork`: a forked child (auditor.forked) starts on the checks that do not read the access while
     this process computes the access and runs the checks that read it, then joins the child. The
-    findings are the same. `aside`: work only this process can usefully do (what a later fork of it
-    should inherit), done then, before it takes its share of the rest; a worker takes a piece more."""
+    findings are the same. `aside(scan_ctx)`: work only this process can usefully do (what a later
+    fork of it should inherit), done after the access, before it takes its share of the rest; a
+    worker takes a piece more. It may read `scan_ctx.access`."""
     scan_ctx = scan_ctx or ScanContext(inventory, options)
     account_subject = Subject(account_id=inventory.account_id)
     inventory_funcs = [(c, c.func) for c in selection.checks(Scope.INVENTORY)]
@@ -334,7 +335,7 @@ def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection:
         outbox.receive_only()
         on_access = run([(c, f) for c, f in inventory_funcs if c.meta.reads_access])
         if aside is not None:
-            aside()
+            aside(scan_ctx)
         receive(outbox.ready())
         while (i := claims.take()) is not None:
             done[i] = task(i)

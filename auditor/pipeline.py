@@ -41,7 +41,7 @@ def analyse(
     started: str | None = None,
     notes: Sequence[str] = (),
     fork: bool = False,
-    aside: Callable[[], object] | None = None,
+    aside: Callable[[ScanContext], object] | None = None,
 ) -> ScanResult:
     started = started or utc_now()
     today = today or dt.datetime.now(dt.timezone.utc).date()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import os
 import sys
 from pathlib import Path
@@ -129,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.forked import wants_worker
     from auditor.heap import cycle_collection_paused, leave_to_exit
     from auditor.pipeline import analyse, exit_code
-    from auditor.report import report_formats, warm_up, write_reports
+    from auditor.report import BlockFacts, report_formats, warm_up, write_reports
 
     config = load_config(args.config)
     check_names(config)  # a misspelt check id in a suppression is an error, before any AWS call
@@ -166,15 +165,17 @@ def run(args: argparse.Namespace) -> int:
         fork = wants_worker(config.scan.jobs if args.jobs is None else args.jobs, len(inventory.principals))
         notes = snapshot.notes
         del snapshot  # the raw AWS-shaped data can go: a large account's checks and reports need the room
+        blocks = BlockFacts()  # the access blocks' facts, derived in `aside` while the checks run
         result = analyse(inventory, config, only=_split(args.checks), skip=_split(args.skip_checks),
                          baseline=args.baseline, started=started, notes=notes, fork=fork,
-                         aside=functools.partial(warm_up, formats, fork=fork))
+                         aside=lambda scan_ctx: warm_up(formats, fork=fork, blocks=blocks,
+                                                        principals=scan_ctx.access.principals))
         if args.history:
             from auditor.history import record_run, trend
 
             record_run(args.history, result)
             result = dataclasses.replace(result, history=trend(args.history, limit=HISTORY_RUNS_SHOWN))
-        written = write_reports(result, output_dir, formats, fork=fork)
+        written = write_reports(result, output_dir, formats, fork=fork, blocks=blocks)
         leave_to_exit(result, inventory)
     if not args.quiet:
         print(summary_line(result, written, len(inventory.load_errors)), file=sys.stderr)

@@ -142,34 +142,30 @@ def principal_record(p: PrincipalAccess,
     return out
 
 
-class ReportData:
-    """One ScanResult as the reporters read it; what several formats derive is derived once.
+class BlockFacts:
+    """What the reports derive from each ServiceAccess block, derived once per block.
 
-    Lives for one `write_reports` call. The access stage shares ServiceAccess objects, and the
-    action objects inside them, between principals whose policies are alike, so per-service facts
-    are kept per `representative`: the first block seen with the same service and the very same
-    action objects. Objects are told apart by id; the result keeps them alive while this object
-    lives, and the memos hold them too, so an id stays theirs.
+    The access stage shares ServiceAccess objects, and the action objects inside them, between
+    principals whose policies are alike, so per-service facts are kept per `representative`: the
+    first block seen with the same service and the very same action objects. Objects are told apart
+    by id; the memos hold them, so an id stays theirs.
+
+    Made apart from ReportData so that a scan can fill it while the reports are still to come
+    (`warm`): then the forked report writers inherit the facts instead of each deriving them.
     """
 
-    def __init__(self, result: ScanResult) -> None:
-        self.result = result
+    def __init__(self) -> None:
         self._representatives: dict[int, tuple[ServiceAccess, ServiceAccess]] = {}  # id -> (block, representative)
         self._by_actions: dict[int, list[ServiceAccess]] = {}
         self._overviews: dict[int, tuple[ServiceAccess, AccessOverview]] = {}
         self._service_records: dict[int, tuple[ServiceAccess, dict[str, Any]]] = {}
 
-    @functools.cached_property
-    def findings(self) -> list[Finding]:
-        return sorted_findings(self.result.findings)
-
-    @functools.cached_property
-    def resolved(self) -> list[Finding]:
-        return sorted_findings(self.result.resolved)
-
-    @functools.cached_property
-    def principals(self) -> list[PrincipalAccess]:
-        return sorted_principals(self.result.principals)
+    def warm(self, principals: Iterable[PrincipalAccess]) -> None:
+        """Every block's overview (the facts every format with principals reads), now."""
+        overview = self.overview
+        for p in principals:
+            for service in p.services:
+                overview(service)
 
     def representative(self, service: ServiceAccess) -> ServiceAccess:
         """An equal block: the first seen with the same fields and the same action objects (a hash of
@@ -201,6 +197,32 @@ class ReportData:
         if hit is None:
             hit = self._service_records[id(service)] = (service, _service_record(service, self.overview(service)))
         return hit[1]
+
+
+class ReportData:
+    """One ScanResult as the reporters read it; what several formats derive is derived once.
+
+    Lives for one `write_reports` call; `blocks` may come filled (BlockFacts.warm).
+    """
+
+    def __init__(self, result: ScanResult, blocks: BlockFacts | None = None) -> None:
+        self.result = result
+        self.blocks = BlockFacts() if blocks is None else blocks
+        self.representative = self.blocks.representative
+        self.overview = self.blocks.overview
+        self.service_record = self.blocks.service_record
+
+    @functools.cached_property
+    def findings(self) -> list[Finding]:
+        return sorted_findings(self.result.findings)
+
+    @functools.cached_property
+    def resolved(self) -> list[Finding]:
+        return sorted_findings(self.result.resolved)
+
+    @functools.cached_property
+    def principals(self) -> list[PrincipalAccess]:
+        return sorted_principals(self.result.principals)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
