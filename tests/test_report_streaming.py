@@ -149,3 +149,25 @@ def test_unreached_actions_do_not_count_towards_the_summary():
     ))
     assert service.summary == "Write (1 resource)"
     assert [(c.level, c.actions, c.all, c.only_if) for c in access_overview(service).levels] == [("Write", 1, 0, 0)]
+
+
+def test_reports_read_the_block_facts_a_scan_derived_ahead(tmp_path, monkeypatch):
+    # A forked scan fills BlockFacts while its checks run (warm_up); both report processes inherit
+    # them. Written from warmed facts, the reports are the same bytes and derive no overview again.
+    import auditor.report.records as records
+    from auditor.report import BlockFacts, warm_up
+
+    result = make_result(sample_findings(), principals=[make_principal(USER_ARN), make_principal(ROLE_ARN)])
+    formats = ["html", "csv", "json"]
+    expected = render_reports(result, formats)
+    blocks = BlockFacts()
+    warm_up(formats, fork=True, blocks=blocks, principals=result.principals)
+
+    def derived_again(service):
+        raise AssertionError(f"overview of {service.service} derived again")
+
+    monkeypatch.setattr(records, "access_overview", derived_again)
+    written = write_reports(result, tmp_path, formats, blocks=blocks)
+    assert {p.name: p.read_bytes() for p in written} == expected
+    warm_up(["sarif"], blocks=(unused := BlockFacts()), principals=result.principals)
+    assert not unused._overviews  # SARIF shows no access: nothing derived for it
