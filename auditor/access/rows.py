@@ -87,19 +87,22 @@ class RowBuilder:
         if None in map(protos.__getitem__, actions):  # actions the principal cannot reach: no row
             table.update(dict.fromkeys(a for a in actions if protos[a] is None))
             actions = [a for a in actions if protos[a] is not None]
-        if outcome.plain:
-            # Every row is its shared part plus the region's labels: made in C, a million rows in a
-            # large account.
-            rows = map(add, map(_FRONT, map(protos.__getitem__, actions)), repeat((labels,)))
-            table.update(zip(actions, map(_NEW_TUPLE, repeat(ActionAccess), rows)))
-            return
-        for action in actions:
-            proto = protos[action]
-            front, cells = proto[:6], proto[6]
-            # Only the grants that reach the row's cells: a Deny or boundary may cut some out.
-            reaching = [g for g in covering if not g.answer.any.isdisjoint(cells)]
-            via = labels if len(reaching) == len(covering) else tuple(dict.fromkeys(g.label for g in reaching))
-            table[action] = ActionAccess(*front, via)
+        if not outcome.plain:
+            # A Deny or boundary may cut a grant out of a row's cells: that row names only the grants
+            # that reach them. Rows no grant is cut out of (nearly all) go on with the others.
+            anys = [g.answer.any for g in covering]
+            cut = [a for a in actions if any(map(protos[a][6].isdisjoint, anys))]
+            if cut:
+                for action in cut:
+                    proto = protos[action]
+                    via = tuple(dict.fromkeys(g.label for g, cells in zip(covering, anys)
+                                              if not cells.isdisjoint(proto[6])))
+                    table[action] = _NEW_TUPLE(ActionAccess, proto[:6] + (via,))
+                actions = [a for a in actions if a not in table]
+        # Every other row is its shared part plus the region's labels: made in C, a million rows in
+        # a large account.
+        rows = map(add, map(_FRONT, map(protos.__getitem__, actions)), repeat((labels,)))
+        table.update(zip(actions, map(_NEW_TUPLE, repeat(ActionAccess), rows)))
 
     def _scope(self, action: int, cells: frozenset[int]) -> tuple[Reach, tuple[str, ...]]:
         found = self._scopes.get(cells)
