@@ -206,3 +206,17 @@ def test_regions_named_by_policies_are_looked_at_even_when_not_scanned():
     row = actions(compute_access(inv).principals[0])["mobiletargeting:GetApp"]
     assert row.reach is Reach.SOME
     assert row.resources == (f"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/*",)
+
+
+def test_a_row_names_only_the_grants_a_deny_leaves_reaching_it():
+    # Two Allows reach GetApp and DeleteApp, one per project; a Deny on the first project's GetApp
+    # cuts that grant out of the GetApp row only (DeleteApp keeps both).
+    inv = account(user("split", inline={"split": doc(
+        allow(["mobiletargeting:GetApp", "mobiletargeting:DeleteApp"], PROJECT_ARN, Sid="First"),
+        allow(["mobiletargeting:GetApp", "mobiletargeting:DeleteApp"], OTHER_PROJECT_ARN, Sid="Second"),
+        deny("mobiletargeting:GetApp", PROJECT_ARN, Sid="NotFirst"))}))
+    granted = actions(compute_access(inv).principals[0])
+    assert granted["mobiletargeting:GetApp"].via == ("split Second",)
+    assert granted["mobiletargeting:GetApp"].resources == (OTHER_PROJECT_ARN,)
+    assert granted["mobiletargeting:DeleteApp"].via == ("split First", "split Second")
+    assert set(granted["mobiletargeting:DeleteApp"].resources) == {PROJECT_ARN, OTHER_PROJECT_ARN}
