@@ -271,7 +271,9 @@ class ScanContext:
 def run_inventory_checks(inventory: Inventory, options: CheckOptions, selection: Selection,
                          scan_ctx: ScanContext | None = None, *, fork: bool = False,
                          aside: Callable[[ScanContext], object] | None = None) -> list[Finding]:
-    """`scan_ctx`: pass one to read its `access` afterwards without computing it twice.
+    """The findings of every selected check, deduplicated and in report order (Finding.sort_key).
+
+    `scan_ctx`: pass one to read its `access` afterwards without computing it twice.
 
     `fork`: a forked child (auditor.forked) starts on the checks that do not read the access while
     this process computes the access and runs the checks that read it, then joins the child. The

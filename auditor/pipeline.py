@@ -77,7 +77,7 @@ def analyse(
     )
     return ScanResult(
         run=run,
-        findings=tuple(sorted(findings, key=lambda f: f.sort_key())),
+        findings=tuple(findings),  # sorted by run_inventory_checks; suppressions and the baseline keep the order
         coverage=inventory.coverage,
         resolved=tuple(resolved),
         expired_suppressions=tuple(expired),

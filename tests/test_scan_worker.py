@@ -252,3 +252,18 @@ def test_the_forked_format_is_prepared_by_the_main_process_during_the_checks(acc
     assert code in (0, 1), err
     assert calls and calls[0] is not None
     assert html_report._page.cache_info().currsize == 1  # made here, before the report child was forked
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_scan_result_lists_its_findings_once_each_in_report_order(account, fork):
+    # analyse keeps the order run_inventory_checks gives (suppressions and the baseline keep it):
+    # both ways of running the checks return them deduplicated and sorted.
+    from auditor.collect.inventory_builder import build_inventory
+    from auditor.collect.offline import load_inputs
+    from auditor.config import load_config
+    from auditor.pipeline import analyse
+
+    result = analyse(build_inventory(load_inputs([str(account)])), load_config(None), fork=fork)
+    assert len(result.findings) > 50
+    assert list(result.findings) == sorted(result.findings, key=lambda f: f.sort_key())
+    assert len({f.fingerprint for f in result.findings}) == len(result.findings)
