@@ -33,6 +33,7 @@ class AccessLevel(enum.Enum):
 _LEVELS = {level.value.lower(): level for level in AccessLevel}
 
 
+@functools.lru_cache(maxsize=256)  # a few dozen distinct texts over 20,000 catalogued actions
 def _access_level(text: str) -> AccessLevel:
     for part in text.split(","):
         level = _LEVELS.get(part.strip().lower())
