@@ -8,7 +8,7 @@ row text.
 """
 from __future__ import annotations
 
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import Any, Callable
 
 from auditor.model.access import Reach, ServiceAccess
@@ -21,7 +21,8 @@ _ACTION_VALUE = attrgetter("action", "access_level", "reach._value_", "resources
 _FRONT = attrgetter("action", "access_level", "reach._value_", "resources", "conditional", "conditions")
 _VIA = attrgetter("via")
 _REACH = attrgetter("reach._value_")
-_ROW = "[{},{}]"  # [action, level, reach, [resources], conditional, [conditions], [via]]
+# A row is [action, level, reach, [resources], conditional, [conditions], [via]]: its two memoised
+# parts carry its brackets ("[" + front + ",", via + "]"), so a row is one concatenation.
 _NONE = Reach.NONE.value
 
 
@@ -47,14 +48,15 @@ class AccessTable:
         self._by_hash: dict[int, list[tuple[ServiceAccess, int]]] = {}
         self._lists = lists
         self._fronts = _Known(self._front)
+        self._vias = _Closed(lists)
 
-    def _front(self, key: tuple[str, str, str, tuple[str, ...], bool, tuple[str, ...]], add: bool) -> str | None:
-        """"action,level,reach,[resources],conditional,[conditions]" of a row, in that order."""
+    def _front(self, key: tuple[str, str, str, tuple[str, ...], bool, tuple[str, ...]], adding: bool) -> str | None:
+        """"[action,level,reach,[resources],conditional,[conditions]," of a row, in that order."""
         action, level, reach, resources, conditional, conditions = key
-        get = self.strings.__getitem__ if add else self.strings.get
-        texts = self._lists.__getitem__ if add else self._lists.known
+        get = self.strings.__getitem__ if adding else self.strings.get
+        texts = self._lists.__getitem__ if adding else self._lists.known
         parts = (get(action), get(level), get(reach), texts(resources), texts(conditions))
-        return None if None in parts else "{},{},{},{},{:d},{}".format(*parts[:4], conditional, parts[4])
+        return None if None in parts else "[{},{},{},{},{:d},{},".format(*parts[:4], conditional, parts[4])
 
     def __call__(self, svc: ServiceAccess) -> int:
         i = self._by_id.get(id(svc))
@@ -103,16 +105,28 @@ class AccessTable:
         them as the rows would have; otherwise (rarely) the rows are made one by one, in order.
         """
         fronts = list(map(self._fronts.__getitem__, map(_FRONT, actions)))
-        lists = self._lists
+        vias = self._vias
         if None in fronts:
-            vias = []
+            closed = []
             for i, a in enumerate(actions):
                 # A row's strings enter the table front first, then via.
                 fronts[i] = fronts[i] or self._fronts.adding(_FRONT(a))
-                vias.append(lists[a.via])
+                closed.append(vias[a.via])
         else:
-            vias = list(map(lists.__getitem__, map(_VIA, actions)))
-        return ",".join(map(_ROW.format, fronts, vias))
+            closed = list(map(vias.__getitem__, map(_VIA, actions)))
+        return ",".join(map(add, fronts, closed))
+
+
+class _Closed(dict):
+    """A tuple of strings -> the JSON text of their indices and the bracket that ends its row: "[3,17]]"."""
+
+    def __init__(self, lists: ListTexts) -> None:
+        super().__init__()
+        self.lists = lists
+
+    def __missing__(self, key: tuple) -> str:
+        text = self[key] = self.lists[key] + "]"
+        return text
 
 
 class _Known(dict):
