@@ -52,7 +52,8 @@ _ENUM_JSON = {member: compact(text) for member, text in ENUM_TEXT.items()}
 
 
 def _optional(value: Any) -> str:
-    return "null" if value is None else compact(value)
+    # A whole number's JSON is its repr (bool, a subclass, is not one: it goes to the encoder).
+    return "null" if value is None else repr(value) if type(value) is int else compact(value)
 
 
 def _finding_encoders(texts: JsonTexts) -> tuple[Callable[[Any], str], ...]:
