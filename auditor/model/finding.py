@@ -116,10 +116,9 @@ def fingerprint(
 ) -> str:
     """Stable identity of a finding: no message, time or position in it, so wording changes and
     re-ordering of a document do not make an old finding look new."""
-    payload = json.dumps(
-        [check_id, account_id, resource_arn, principal_arn, policy_ref, statement, evidence],
-        sort_keys=True,
-        default=str,
-        separators=(",", ":"),
-    )
+    payload = _FINGERPRINT_JSON([check_id, account_id, resource_arn, principal_arn, policy_ref, statement, evidence])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+# json.dumps(value, sort_keys=True, default=str, separators=(",", ":")), without making an encoder per call.
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":")).encode
