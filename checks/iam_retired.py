@@ -6,7 +6,7 @@ from typing import Iterator
 from auditor.analysis import docs
 from auditor.analysis.actions import covered, names
 from auditor.analysis.describe import short_list, where
-from auditor.analysis.memo import action_and_resource_lists, per_content
+from auditor.analysis.memo import action_and_resource_lists, per_content, per_object
 from auditor.analysis.resources import reaches
 from auditor.analysis.walk import statement_hit, statements
 from auditor.iam.knowledge import ActionInfo
@@ -27,6 +27,7 @@ _ENGAGEMENT_TYPES = frozenset({
 _ENGAGEMENT_FEATURES = ("Campaign", "Segment", "Journey", "Endpoint", "ImportJob", "ExportJob", "InApp", "Kpi")
 
 
+@per_object()  # asked for each Pinpoint action of every distinct Action list: a hundred times per action
 def is_engagement(action: ActionInfo) -> bool:
     """Only engagement: every resource type it acts on is an engagement one (TagResource also tags
     projects and templates, which live on), or its name says it serves an engagement feature."""
