@@ -202,3 +202,24 @@ def test_the_data_block_is_what_the_first_encoder_wrote():
 
     for result in (hostile_result(), make_result(many_findings(700), principals=_access_variety())):
         assert _html(result).count(embed_json(_reference_page_data(result))) == 1
+
+
+def test_access_rows_holding_markup_stay_escaped_in_the_data_block():
+    # Principal rows and access blocks are written without the script escaper (they are indices):
+    # every text of theirs, from the account, goes through the escaped string table instead.
+    from dataclasses import replace
+
+    from auditor.model.access import ActionAccess, Reach, ServiceAccess
+    from test_report_factory import HOSTILE_ARN, make_principal
+
+    row = ActionAccess(f"mobiletargeting:{HOSTILE_CONDITION}", "Write", Reach.SOME, (HOSTILE_PROJECT,), True,
+                       (HOSTILE_CONDITION, "a & b \u2028"), (HOSTILE_POLICY,))
+    principal = replace(make_principal(HOSTILE_ARN), services=(ServiceAccess("mobiletargeting", (row,)),),
+                        excess=(HOSTILE_USER,), excess_scopes=(f"{HOSTILE_USER} on {HOSTILE_PROJECT}",),
+                        suggested_policy=HOSTILE_CONDITION, nearest_archetype=HOSTILE_POLICY)
+    result = make_result([], principals=[principal])
+    html = _html(result)
+    block = DATA_BLOCK.search(html).group(1)
+    for bad in ("<", ">", "&", "\u2028"):
+        assert bad not in block
+    assert html.count(embed_json(_reference_page_data(result))) == 1

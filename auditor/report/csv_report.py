@@ -28,6 +28,7 @@ PRINCIPAL_FIELDS: tuple[str, ...] = (
     "pinpoint", "sms_voice", "ses", "archetype", "nearest_archetype", "excess",
 ) + SEVERITY_LABELS
 _SERVICE_COLUMNS = dict(zip(SERVICES, ("pinpoint", "sms_voice", "ses")))
+_MOST_SEVERE = max(Severity)  # a severity's count goes to column _MOST_SEVERE - severity of SEVERITY_LABELS
 
 
 def neutralise(text: str) -> str:
@@ -121,7 +122,6 @@ def principal_lines(principals: Iterable[PrincipalAccess], findings: Iterable[Fi
         ]) + LINE_TERMINATOR
 
 
-_MOST_SEVERE = max(Severity)
 BATCH = 512  # lines joined per write
 
 

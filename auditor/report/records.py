@@ -208,6 +208,7 @@ class ReportData:
     def __init__(self, result: ScanResult, blocks: BlockFacts | None = None) -> None:
         self.result = result
         self.blocks = BlockFacts() if blocks is None else blocks
+        # The formats ask these per block, by the ten thousand: bound once, not delegated per call.
         self.representative = self.blocks.representative
         self.overview = self.blocks.overview
         self.service_record = self.blocks.service_record
