@@ -12,9 +12,9 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TextIO
 
 from auditor.model.access import SERVICES, PrincipalAccess, ServiceAccess
-from auditor.model.finding import CSV_FIELDS, Finding, Severity, Status
+from auditor.model.finding import CSV_FIELDS, Finding, Severity
 from auditor.report.memo import TextMemo
-from auditor.report.records import ENUM_TEXT, SEVERITY_LABELS, ReportData
+from auditor.report.records import ENUM_TEXT, SEVERITY_LABELS, ReportData, is_open
 
 if TYPE_CHECKING:
     from auditor.report import ReportFiles
@@ -101,7 +101,7 @@ def principal_lines(principals: Iterable[PrincipalAccess], findings: Iterable[Fi
     # Open findings per principal, one count per severity in the columns' order (most severe first).
     counts: dict[str, list[int]] = {}
     for f in findings:
-        if f.principal_arn and f.status is not Status.SUPPRESSED:
+        if f.principal_arn and is_open(f):
             row = counts.get(f.principal_arn)
             if row is None:
                 row = counts[f.principal_arn] = [0] * len(SEVERITY_LABELS)
