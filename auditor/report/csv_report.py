@@ -29,6 +29,13 @@ PRINCIPAL_FIELDS: tuple[str, ...] = (
 ) + SEVERITY_LABELS
 _SERVICE_COLUMNS = dict(zip(SERVICES, ("pinpoint", "sms_voice", "ses")))
 _MOST_SEVERE = max(Severity)  # a severity's count goes to column _MOST_SEVERE - severity of SEVERITY_LABELS
+# A principal's text cells: its own fields, then the service columns' summaries, put in the order of
+# PRINCIPAL_FIELDS by position (one tuple per principal, reordered in C).
+_SERVICE_NAMES = tuple(_SERVICE_COLUMNS.values())
+_TEXT_FIELDS = PRINCIPAL_FIELDS[:-len(SEVERITY_LABELS)]
+_OWN_FIELDS = tuple(f for f in _TEXT_FIELDS if f not in _SERVICE_NAMES)
+_OWN = attrgetter(*_OWN_FIELDS)
+_TEXT_ORDER = tuple((_OWN_FIELDS + _SERVICE_NAMES).index(f) for f in _TEXT_FIELDS)
 
 
 def neutralise(text: str) -> str:
@@ -110,16 +117,14 @@ def principal_lines(principals: Iterable[PrincipalAccess], findings: Iterable[Fi
     memo = TextMemo(_field)
     field = memo.__getitem__
     for p in principals:
-        access = dict.fromkeys(_SERVICE_COLUMNS.values(), "none")
+        access = dict.fromkeys(_SERVICE_NAMES, "none")
         for s in p.services:
             if s.service in _SERVICE_COLUMNS:
                 access[_SERVICE_COLUMNS[s.service]] = summary(s)
-        # PRINCIPAL_FIELDS in order; a count is a plain number, never a formula or quoted.
-        yield ",".join([
-            field(p.account_id), field(p.principal_type), field(p.principal_name), field(p.principal_arn),
-            *map(field, access.values()), field(p.archetype), field(p.nearest_archetype), field(p.excess),
-            *map(str, counts.get(p.principal_arn, none)),
-        ]) + LINE_TERMINATOR
+        values = _OWN(p) + tuple(access.values())
+        # A count is a plain number, never a formula or quoted.
+        yield ",".join([*map(field, map(values.__getitem__, _TEXT_ORDER)),
+                        *map(str, counts.get(p.principal_arn, none))]) + LINE_TERMINATOR
 
 
 BATCH = 512  # lines joined per write
