@@ -280,31 +280,24 @@ class Outbox:
         """The parts posted since the last call, without waiting for more."""
         os.set_blocking(self._read_fd, False)
         try:
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(self._read_fd, 65536)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            return self._parts()
         finally:
             os.set_blocking(self._read_fd, True)
-        return self._parts(b"".join(chunks))
 
     def rest(self) -> list[tuple[int, bytes]]:
         """Every part not yet taken, waiting until the child's end of the posts is closed (it has
         ended, or died). Call `receive_only` first."""
         if self._write_fd is not None:
             raise RuntimeError("receive_only() first: the posts would never end")
-        chunks = []
-        while chunk := os.read(self._read_fd, 65536):
-            chunks.append(chunk)
-        return self._parts(b"".join(chunks))
+        return self._parts()
 
-    def _parts(self, data: bytes) -> list[tuple[int, bytes]]:
-        data = self._unread + data
+    def _parts(self) -> list[tuple[int, bytes]]:
+        """The parts of the posts read now: until their end, or (not blocking) until none is waiting."""
+        chunks = [self._unread]
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(self._read_fd, 65536):
+                chunks.append(chunk)
+        data = b"".join(chunks)
         size = self._POST.size
         whole = len(data) - len(data) % size
         self._unread = data[whole:]
